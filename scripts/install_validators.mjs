@@ -6,6 +6,8 @@
 //   .tools/python; tests put that folder on PYTHONPATH.
 // - Debian's `prometheus` package, for /usr/bin/promtool (`promtool check metrics`) and
 //   /usr/bin/prometheus, when `promtool` is not on PATH.
+// - Debian's `prometheus-pushgateway` package (/usr/bin/prometheus-pushgateway), for
+//   src/edges/pushgateway.test.ts, when it is not on PATH.
 //
 // Idempotent and quick once done. Node built-ins only. Runs as a CLI
 // (`node scripts/install_validators.mjs`) and exports `installValidators()` for a test runner.
@@ -48,14 +50,14 @@ function installPythonClient() {
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }
 
-function installPromtool() {
-  if (which("promtool")) return;
-  log("installing Debian's prometheus package (promtool) with apt-get");
+/** Installs Debian packages with apt-get, with every service start refused meanwhile. */
+function aptInstall(packages) {
+  log(`installing Debian's ${packages.join(", ")} with apt-get`);
   const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const sudo = (args) => (asRoot ? args : ["sudo", ...args]);
-  // The package's maintainer script would start the prometheus service: refuse all
-  // service starts for the duration, so the install neither hangs nor leaves a server
-  // running. policy-rc.d is only written when there is none, and removed afterwards.
+  // The packages' maintainer scripts would start their services: refuse all service
+  // starts for the duration, so the install neither hangs nor leaves a server running.
+  // policy-rc.d is only written when there is none, and removed afterwards.
   const policy = "/usr/sbin/policy-rc.d";
   const ownPolicy = !existsSync(policy) && asRoot;
   if (ownPolicy) writeFileSync(policy, "#!/bin/sh\nexit 101\n", { mode: 0o755 });
@@ -65,12 +67,26 @@ function installPromtool() {
     execFileSync(command, rest, { stdio: "inherit", env, timeout: 900_000 });
   };
   try {
-    run(["apt-get", "update", "-q"]);
-    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "prometheus"]);
+    run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-q"]);
+    run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q", "--no-install-recommends", ...packages]);
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
   }
-  if (!which("promtool")) throw new Error("apt-get installed prometheus but promtool is still not on PATH");
+}
+
+/** The Debian package that provides each command the tests run. */
+const debianPackages = [
+  ["promtool", "prometheus"],
+  ["prometheus-pushgateway", "prometheus-pushgateway"],
+];
+
+function installDebianTools() {
+  const missing = debianPackages.filter(([command]) => !which(command));
+  if (missing.length === 0) return;
+  aptInstall(missing.map(([, pkg]) => pkg));
+  for (const [command, pkg] of missing) {
+    if (!which(command)) throw new Error(`apt-get installed ${pkg} but ${command} is still not on PATH`);
+  }
 }
 
 /** Checks that both validators run; throws with the failing command's output otherwise. */
@@ -80,16 +96,17 @@ function check() {
     stdio: ["ignore", "ignore", "inherit"],
   });
   execFileSync("promtool", ["--version"], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("prometheus-pushgateway", ["--version"], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
 /** Installs what is missing (idempotent) and checks that both validators run. */
 export function installValidators() {
   installPythonClient();
-  installPromtool();
+  installDebianTools();
   check();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   installValidators();
-  log(`ok: prometheus_client ${PROMETHEUS_CLIENT_VERSION} in ${pythonPath}; promtool at ${which("promtool")}`);
+  log(`ok: prometheus_client ${PROMETHEUS_CLIENT_VERSION} in ${pythonPath}; promtool at ${which("promtool")}; pushgateway at ${which("prometheus-pushgateway")}`);
 }

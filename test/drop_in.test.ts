@@ -45,7 +45,7 @@ test("prom-client code, with only the import changed", async () => {
   assert.equal(samples.get('dropin_seconds_bucket{le="0.5"}'), 2, "0.25 and the timer's near-zero duration");
   assert.equal(samples.get("dropin_seconds_count{}"), 2);
   assert.equal(samples.get('dropin_summary{quantile="0.5"}'), samples.get('dropin_summary{quantile="0.9"}'));
-  assert.equal(samples.get("dropin_named_total{}"), 3);
+  assert.equal(samples.get("dropin_named{}"), 3);
 
   // The cluster API reads the same totals (here one process; test/exact_totals shows many).
   const aggregated = parseSamples(await new AggregatorRegistry().clusterMetrics());

@@ -31,8 +31,8 @@ test("SIGKILL while holding the directory mutex: the next process recovers it", 
     heap.verify();
 
     const samples = parseSamples(await registry.metrics());
-    assert.equal(samples.get("before_kill_total{}"), 3);
-    assert.equal(samples.get("after_kill_total{}"), 1);
+    assert.equal(samples.get("before_kill{}"), 3);
+    assert.equal(samples.get("after_kill{}"), 1);
   } finally {
     heap.close();
     cleanup();

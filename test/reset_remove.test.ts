@@ -22,7 +22,7 @@ test("reset and remove in one process, seen by a writer process holding its chil
     };
     const registry = new Registry(Registry.PROMETHEUS_CONTENT_TYPE, { heap });
     const jobs = new Counter({ name: "mp_reset_jobs", help: "Reset across processes.", labelNames: ["k"], heap, registers: [registry] });
-    const value = async () => parseSamples(await registry.metrics()).get('mp_reset_jobs_total{k="held"}');
+    const value = async () => parseSamples(await registry.metrics()).get('mp_reset_jobs{k="held"}');
 
     await send(5);
     jobs.labels("held").inc(1);

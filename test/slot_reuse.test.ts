@@ -18,7 +18,7 @@ test("80 worker threads in turn on a heap of 8 writer slots: slots are reused, n
     const highWater = Number(/high-water (\d+)/.exec(out)![1]);
     assert.ok(highWater <= 8, `slots ever claimed: ${highWater}`);
     const samples = parseSamples(await new Registry(Registry.PROMETHEUS_CONTENT_TYPE, { heap }).metrics());
-    assert.equal(samples.get("mp_churn_jobs_total{}"), 80);
+    assert.equal(samples.get("mp_churn_jobs{}"), 80);
   } finally {
     heap.close();
     cleanup();

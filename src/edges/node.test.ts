@@ -65,7 +65,7 @@ test("node:http: no Accept header gets Prometheus text 0.0.4", withRegistry(asyn
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("content-type"), Registry.PROMETHEUS_CONTENT_TYPE);
   const body = await response.text();
-  assert.match(body, /^edge_jobs_total 3$/m);
+  assert.match(body, /^edge_jobs 3$/m);
   assert.doesNotMatch(body, /# EOF/);
 }));
 

@@ -52,8 +52,8 @@ test("no Accept header gets Prometheus text 0.0.4", withRegistry(async (registry
   assert.equal(response.headers.get("content-type"), Registry.PROMETHEUS_CONTENT_TYPE);
   assert.equal(response.headers.get("cache-control"), "no-store");
   const body = await response.text();
-  assert.match(body, /^# TYPE edge_jobs_total counter$/m);
-  assert.match(body, /^edge_jobs_total 3$/m);
+  assert.match(body, /^# TYPE edge_jobs counter$/m);
+  assert.match(body, /^edge_jobs 3$/m);
   assert.doesNotMatch(body, /# EOF/);
 }));
 

@@ -1,35 +1,34 @@
 /**
- * The Prometheus text format 0.0.4 serializer.
+ * The Prometheus text format 0.0.4 serializer, writing what prom-client 15 writes for
+ * the same metrics, byte for byte, so that what Prometheus stores does not change when
+ * an app swaps prom-client for this package:
  *
- * The text format knows only counter, gauge, histogram, summary and untyped, so the
- * OpenMetrics types are mapped the way client_python maps them, which makes Prometheus
- * store the same series names and label values whichever format it scraped:
+ * - a counter under the name as given: `jobs` is written `jobs`, `jobs_total` stays
+ *   `jobs_total` (`givenName`); no `_created`, no exemplars (the format has none);
+ * - `le` and `quantile` values as JavaScript writes the numbers (`le="1"`, `le="+Inf"`),
+ *   not OpenMetrics' canonical `1.0` (which the OpenMetrics serializer writes);
+ * - labels in the order the series was created with; a histogram's `le` first, then
+ *   the registry's default labels, then the series' own labels (prom-client keeps a
+ *   bucket's series labels apart and appends them); a summary's `quantile` first;
+ * - `_sum` before `_count`; an empty summary's quantiles are 0; `# HELP` then `# TYPE`
+ *   per family; a blank line between families; an empty body is one newline.
  *
- * - counter: family and samples `name_total` (`# TYPE name_total counter`), the sample
- *   OpenMetrics exposes; promtool's lint wants counters to end in `_total`.
- * - `le` and `quantile` values use OpenMetrics' canonical rendering (`1.0`, `1e+06`), so
- *   a bucket is the same series in both formats (Prometheus 2.x keeps these strings as
- *   they are written; prom-client's `le="1"` would be a different series).
- * - info: gauge `name_info` with value 1. stateset: gauge `name` with one sample per
- *   state, labelled `name="<state>"`, value 0 or 1. unknown: untyped.
- * - gaugehistogram: `# TYPE name histogram` with only the `_bucket` samples (which are
- *   what OpenMetrics exposes too), then gauge families `name_gcount` and `name_gsum`.
- * - `_created` is left out. The text format has no created timestamps: client_python
- *   writes them as separate `name_created` gauge families, which Prometheus stores as one
- *   more ordinary series per counter, histogram and summary series (prom-client, which
- *   this package replaces, has none). Scrapers that use created timestamps negotiate
- *   OpenMetrics, which carries them.
- * - No exemplars (the format has none) and no timestamps (snapshots have none).
+ * Where prom-client writes what the format forbids, this writes the format:
+ * NaN is `NaN` (prom-client: `Nan`). An empty help has no HELP line (prom-client
+ * refuses an empty help).
  *
- * HELP comes before TYPE, as every client writes it; an empty help has no HELP line
- * (promtool reports "no help text" either way).
+ * Types prom-client lacks are mapped the way client_python maps them: info is a gauge
+ * `name_info` with value 1; a state set a gauge `name` with one sample per state,
+ * labelled `name="<state>"`, value 0 or 1; unknown is untyped; a gauge histogram is
+ * `# TYPE name histogram` with only `_bucket` samples, then gauges `name_gcount` and
+ * `name_gsum`.
  *
  * @module
  */
 
-import { braces, bracesWith, infoSampleLines, labelBody, stateSetSampleLines } from "./_labels.ts";
+import { braces, infoSampleLines, labelBody, stateSetSampleLines } from "./_labels.ts";
 import { escapeHelpText } from "./escape.ts";
-import { formatLabelNumber, formatSampleValue } from "./format_number.ts";
+import { formatSampleValue } from "./format_number.ts";
 import type { FamilySnapshot, HistogramSeries, LabelPairs } from "./snapshot.ts";
 
 /**
@@ -43,22 +42,23 @@ import type { FamilySnapshot, HistogramSeries, LabelPairs } from "./snapshot.ts"
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /**
- * Serializes metric families as Prometheus text format 0.0.4.
+ * Serializes metric families as Prometheus text format 0.0.4, as prom-client writes it.
  *
  * @example
  * ```ts
  * serializePrometheusText([
  *   { name: "jobs", type: "counter", help: "Jobs done.", series: [{ labels: [["queue", "mail"]], value: 3 }] },
  * ]);
- * // # HELP jobs_total Jobs done.
- * // # TYPE jobs_total counter
- * // jobs_total{queue="mail"} 3
+ * // # HELP jobs Jobs done.
+ * // # TYPE jobs counter
+ * // jobs{queue="mail"} 3
  * ```
  */
 export function serializePrometheusText(families: readonly FamilySnapshot[]): string {
-  let out = "";
-  for (const family of families) out += serializeFamily(family);
-  return out;
+  const blocks: string[] = [];
+  for (const family of families) serializeFamily(family, blocks);
+  // prom-client joins families with a blank line and ends the body with a newline.
+  return blocks.length === 0 ? "\n" : blocks.join("\n");
 }
 
 function header(name: string, help: string, type: string): string {
@@ -70,55 +70,68 @@ function sampleLine(name: string, labels: LabelPairs, value: number): string {
   return `${name}${braces(labelBody(labels))} ${formatSampleValue(value)}\n`;
 }
 
-function serializeFamily(family: FamilySnapshot): string {
+/** Appends the family's blocks (one per text family) to `blocks`; each ends with a newline. */
+function serializeFamily(family: FamilySnapshot, blocks: string[]): void {
   const { name, help } = family;
   switch (family.type) {
     case "counter": {
-      let out = header(`${name}_total`, help, "counter");
-      for (const s of family.series) out += sampleLine(`${name}_total`, s.labels, s.value);
-      return out;
+      const written = family.givenName ?? name;
+      let out = header(written, help, "counter");
+      for (const s of family.series) out += sampleLine(written, s.labels, s.value);
+      blocks.push(out);
+      return;
     }
     case "gauge":
     case "unknown": {
       let out = header(name, help, family.type === "gauge" ? "gauge" : "untyped");
       for (const s of family.series) out += sampleLine(name, s.labels, s.value);
-      return out;
+      blocks.push(out);
+      return;
     }
     case "histogram": {
       let out = header(name, help, "histogram");
       for (const s of family.series) {
-        const body = labelBody(s.labels);
+        const body = histogramLabelBody(s);
         out += bucketLines(name, body, s);
-        out += `${name}_count${braces(body)} ${formatSampleValue(s.count)}\n`;
         out += `${name}_sum${braces(body)} ${formatSampleValue(s.sum)}\n`;
+        out += `${name}_count${braces(body)} ${formatSampleValue(s.count)}\n`;
       }
-      return out;
+      blocks.push(out);
+      return;
     }
     case "gaugehistogram": {
       let out = header(name, help, "histogram");
-      for (const s of family.series) out += bucketLines(name, labelBody(s.labels), s);
-      out += header(`${name}_gcount`, help, "gauge");
+      for (const s of family.series) out += bucketLines(name, histogramLabelBody(s), s);
+      blocks.push(out);
+      out = header(`${name}_gcount`, help, "gauge");
       for (const s of family.series) out += sampleLine(`${name}_gcount`, s.labels, s.count);
-      out += header(`${name}_gsum`, help, "gauge");
+      blocks.push(out);
+      out = header(`${name}_gsum`, help, "gauge");
       for (const s of family.series) out += sampleLine(`${name}_gsum`, s.labels, s.sum);
-      return out;
+      blocks.push(out);
+      return;
     }
     case "summary": {
       let out = header(name, help, "summary");
       for (const s of family.series) {
         const body = labelBody(s.labels);
         for (const q of s.quantiles) {
-          out += `${name}${bracesWith(body, "quantile", formatLabelNumber(q.quantile))} ${formatSampleValue(q.value)}\n`;
+          // prom-client writes 0 for a quantile it has no value for (an empty window).
+          const value = Number.isNaN(q.value) ? 0 : q.value;
+          out += `${name}${bracesFirst("quantile", formatSampleValue(q.quantile), body)} ${formatSampleValue(value)}\n`;
         }
-        out += `${name}_count${braces(body)} ${formatSampleValue(s.count)}\n`;
         out += `${name}_sum${braces(body)} ${formatSampleValue(s.sum)}\n`;
+        out += `${name}_count${braces(body)} ${formatSampleValue(s.count)}\n`;
       }
-      return out;
+      blocks.push(out);
+      return;
     }
     case "info":
-      return header(`${name}_info`, help, "gauge") + infoSampleLines(family);
+      blocks.push(header(`${name}_info`, help, "gauge") + infoSampleLines(family));
+      return;
     case "stateset":
-      return header(name, help, "gauge") + stateSetSampleLines(family);
+      blocks.push(header(name, help, "gauge") + stateSetSampleLines(family));
+      return;
     default: {
       const unexpected: never = family;
       throw new TypeError(`Cannot serialize a family of type "${(unexpected as { type: string }).type}"`);
@@ -126,10 +139,23 @@ function serializeFamily(family: FamilySnapshot): string {
   }
 }
 
+/** A histogram series' labels as prom-client orders them: default labels, then its own. */
+function histogramLabelBody(s: HistogramSeries): string {
+  const added = s.defaultLabelCount ?? 0;
+  if (added === 0) return labelBody(s.labels);
+  const own = s.labels.length - added;
+  return labelBody([...s.labels.slice(own), ...s.labels.slice(0, own)]);
+}
+
+/** `{first="value",rest}`: the label prom-client puts first (`le`, `quantile`). */
+function bracesFirst(name: string, escapedValue: string, body: string): string {
+  return `{${name}="${escapedValue}"${body === "" ? "" : ","}${body}}`;
+}
+
 function bucketLines(name: string, body: string, s: HistogramSeries): string {
   let out = "";
   for (const bucket of s.buckets) {
-    out += `${name}_bucket${bracesWith(body, "le", formatLabelNumber(bucket.le))} ${formatSampleValue(bucket.count)}\n`;
+    out += `${name}_bucket${bracesFirst("le", formatSampleValue(bucket.le), body)} ${formatSampleValue(bucket.count)}\n`;
   }
   return out;
 }

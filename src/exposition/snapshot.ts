@@ -7,8 +7,11 @@
  *
  * Conventions:
  * - A family `name` is the metric name as the user gave it (a counter's without
- *   `_total`); the serializer adds sample suffixes (`_total`, `_bucket`, `_created`...).
- * - Labels are ordered `[name, value]` pairs, already validated by the metric layer.
+ *   `_total`, which `givenName` then keeps); the serializer adds sample suffixes
+ *   (`_total`, `_bucket`, `_created`...).
+ * - Labels are ordered `[name, value]` pairs, already validated by the metric layer, in
+ *   the order the series was created with; default labels come last.
+ * - Series come in creation order, families in registration order.
  * - Timestamps (`created`, exemplar `timestamp`) are Unix seconds as a float.
  * - Histogram `buckets` are cumulative, ascending by `le`, and end with `le: Infinity`.
  *
@@ -62,6 +65,11 @@ export interface BucketSnapshot {
 /** One histogram or gauge-histogram series. The last bucket has `le: Infinity` and `count === count`. */
 export interface HistogramSeries {
   readonly labels: LabelPairs;
+  /**
+   * How many of the last `labels` a registry added as its default labels (default 0).
+   * Prometheus text writes those before the series' own labels, as prom-client does.
+   */
+  readonly defaultLabelCount?: number;
   readonly buckets: readonly BucketSnapshot[];
   readonly count: number;
   readonly sum: number;
@@ -103,6 +111,11 @@ export interface StateSetSeries {
 interface FamilyBase {
   /** Family name, for example `http_requests` for samples `http_requests_total`. */
   readonly name: string;
+  /**
+   * The name as the user gave it, when it differs from `name` (a counter named
+   * `jobs_total`). Prometheus text writes the family under it, as prom-client does.
+   */
+  readonly givenName?: string;
   readonly help: string;
   /** OpenMetrics unit; when set, `name` ends with `_<unit>`. */
   readonly unit?: string;

@@ -135,7 +135,10 @@ function readCounterFamily(source: FamilySource): CounterFamily {
     const exemplar = exemplarOffset === 0 ? undefined : readExemplar(shared.heap, exemplarOffset, seriesEpoch(shared, record));
     return exemplar === undefined ? { labels, value, created } : { labels, value, created, exemplar };
   });
-  return { type: "counter", name: descriptor.name, help: descriptor.help, series };
+  const { givenName } = descriptor.settings;
+  return typeof givenName === "string"
+    ? { type: "counter", name: descriptor.name, givenName, help: descriptor.help, series }
+    : { type: "counter", name: descriptor.name, help: descriptor.help, series };
 }
 
 registerFamilyReader("counter", readCounterFamily);
@@ -220,5 +223,7 @@ export class Counter<T extends string = string> extends Metric<T, CounterChild> 
 function counterSettings(config: { name?: unknown; enableExemplars?: unknown }): Readonly<Record<string, unknown>> {
   const enable = config?.enableExemplars;
   if (enable !== undefined && typeof enable !== "boolean") throw new TypeError(`enableExemplars of counter "${String(config.name)}" must be a boolean, got ${typeof enable}`);
-  return enable === true ? { exemplars: true } : {};
+  // The name as given, when it differs from the family name: Prometheus text writes it.
+  const given = typeof config?.name === "string" && config.name.endsWith("_total") ? { givenName: config.name } : {};
+  return enable === true ? { exemplars: true, ...given } : given;
 }

@@ -119,7 +119,7 @@ test("mode and aggregator: validated before anything is made, part of the defini
   assert.throws(() => make({ mode: "min" }), { name: "TypeError", message: /already exists .* with another definition/ });
   assert.throws(() => make({}), /another definition/);
   assert.equal(max.descriptor.settings.mode, "max");
-  assert.equal((await registry.metrics()), "", "refused gauges registered nothing");
+  assert.equal((await registry.metrics()), "\n", "refused gauges registered nothing");
 }));
 
 test('"sum" keeps every isolate that ever wrote; "livesum" only live ones; an adopted slot inherits nothing', withHeap(async (heap, registry, path) => {

@@ -115,16 +115,46 @@ export function descriptorOf(shared: SharedDirectory, record: number): MetricDes
   return descriptor;
 }
 
-/** A series' label pairs (empty values left out, as Prometheus treats them), cached per isolate. */
+/** Label pairs per series record, per isolate (records are immutable once published). */
+const labelPairsCache = new WeakMap<SharedDirectory, Map<number, LabelPairs>>();
+
+/**
+ * A series' label pairs (empty values left out, as Prometheus treats them), cached per
+ * isolate. They come in the order of the call that created the series (prom-client
+ * writes a series' labels in the key order of that call's labels object), which the
+ * series record's value holds when it differs from `labelNames` order.
+ */
 export function seriesLabels(shared: SharedDirectory, record: number, labelNames: readonly string[]): LabelPairs {
+  let cache = labelPairsCache.get(shared);
+  if (cache === undefined) labelPairsCache.set(shared, cache = new Map());
+  const cached = cache.get(record);
+  if (cached !== undefined) return cached;
   let values = shared.labelValues.get(record);
   if (values === undefined) {
     values = JSON.parse(new TextDecoder().decode(shared.directory.key(record))) as string[];
     shared.labelValues.set(record, values);
   }
+  const orderBytes = shared.directory.value(record);
+  const order = orderBytes.byteLength === 0 ? labelNames : JSON.parse(new TextDecoder().decode(orderBytes)) as string[];
   const pairs: [string, string][] = [];
-  for (let i = 0; i < labelNames.length; i++) if (values[i] !== "") pairs.push([labelNames[i], values[i]]);
+  for (const name of order) {
+    const i = labelNames.indexOf(name);
+    if (i >= 0 && values[i] !== "") pairs.push([labelNames[i], values[i]]);
+  }
+  cache.set(record, pairs);
   return pairs;
+}
+
+/**
+ * The label order to store with a new series created by a labels object: its keys as
+ * given, when they are not in `labelNames` order (empty bytes mean `labelNames` order).
+ */
+function labelOrderBytes(labelNames: readonly string[], labels: object | undefined): Uint8Array {
+  if (labels === undefined) return new Uint8Array(0);
+  const given = Object.keys(labels).filter((name) => labelNames.includes(name) && (labels as Record<string, unknown>)[name] !== undefined);
+  const canonical = labelNames.filter((name) => given.includes(name));
+  if (given.every((name, i) => name === canonical[i])) return new Uint8Array(0);
+  return new TextEncoder().encode(JSON.stringify(given));
 }
 
 /** Unix seconds at which a series was created. */
@@ -342,7 +372,7 @@ export abstract class Metric<T extends string, Child> {
   protected childFor(labels: LabelValues<T>, _validatedValue?: number): Child {
     const values = this.#valuesOf(labels);
     const key = this.#keyOf(values);
-    return this.#children.get(key) ?? this.#createChild(key, values);
+    return this.#children.get(key) ?? this.#createChild(key, values, labels);
   }
 
   /** The handle of the label set with every label empty (what `inc()` without labels uses). */
@@ -373,7 +403,8 @@ export abstract class Metric<T extends string, Child> {
     return values;
   }
 
-  #createChild(key: string, values: string[]): Child {
+  /** `labels`: the labels object of the creating call, whose key order the series keeps. */
+  #createChild(key: string, values: string[], labels?: object): Child {
     for (const value of values) {
       if (value.includes("\0")) throw new TypeError(`Label values of "${this.name}" may not contain NUL characters`);
     }
@@ -393,7 +424,7 @@ export abstract class Metric<T extends string, Child> {
             `Cannot add label set ${JSON.stringify(values)} to "${this.name}": it already has ${count} series, the most allowed (maxSeries ${this.maxSeries}). Check for unbounded label values such as ids or paths.`,
           );
         }
-        return directory.insertLocked(RecordKind.series, this.record, keyBytes, new Uint8Array(0), this.allocateSeriesLocked());
+        return directory.insertLocked(RecordKind.series, this.record, keyBytes, labelOrderBytes(this.labelNames, labels), this.allocateSeriesLocked());
       });
     }
     const child = this.bindChild(record);

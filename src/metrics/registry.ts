@@ -227,7 +227,7 @@ function withDefaultLabels(family: FamilySnapshot, defaults: LabelPairs): Family
   const series = family.series.map((s: { labels: LabelPairs }) => {
     const own = new Set(s.labels.map(([name]) => name));
     const added = defaults.filter(([name]) => !own.has(name));
-    return added.length === 0 ? s : { ...s, labels: [...s.labels, ...added] };
+    return added.length === 0 ? s : { ...s, labels: [...s.labels, ...added], defaultLabelCount: added.length };
   });
   return { ...family, series } as FamilySnapshot;
 }
