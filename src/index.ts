@@ -32,4 +32,20 @@ export { nodeMetricsHandler } from "./edges/node.ts";
 export { collectDefaultMetrics, type DefaultMetrics, type DefaultMetricsConfiguration } from "./metrics/default_metrics.ts";
 export { AggregatorRegistry } from "./metrics/aggregator_registry.ts";
 export { contentType, openMetricsContentType, prometheusContentType, validateMetricName } from "./metrics/prom_client_names.ts";
-export { default } from "./metrics/prom_client_names.ts";
+export { groupUrl, Pushgateway, type PushgatewayOptions, type PushParameters, type PushResult } from "./edges/pushgateway.ts";
+
+import promClientModule from "./metrics/prom_client_names.ts";
+import { Pushgateway } from "./edges/pushgateway.ts";
+
+/**
+ * The module as prom-client's default export looks (metrics, registries, helpers), with
+ * `Pushgateway`, which lives in the edges layer above the metrics.
+ *
+ * @example
+ * ```ts
+ * import client from "mpmetrics"; // was: import client from "prom-client";
+ * const gateway = new client.Pushgateway("http://127.0.0.1:9091");
+ * ```
+ */
+const client = { ...promClientModule, Pushgateway };
+export default client;
