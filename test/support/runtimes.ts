@@ -36,6 +36,8 @@ export interface FixtureOptions {
   readonly denoAllowRead?: boolean;
   /** Deno only: also grant --allow-net, which a fixture that serves HTTP needs. */
   readonly denoAllowNet?: boolean;
+  /** Deno only: run with --allow-all, which reading /proc/self needs (the /proc default metrics). */
+  readonly denoAllowAll?: boolean;
   /** Give the child a stdin pipe (`child.process.stdin`) instead of none. */
   readonly stdin?: boolean;
 }
@@ -49,7 +51,7 @@ export function fixtureCommand(runtime: RuntimeName, name: string, options: Fixt
     case "deno":
       return [
         join(packageRoot, "node_modules", ".bin", "deno"),
-        ["run", "--allow-ffi", "--allow-env", ...(options.denoAllowRead ? ["--allow-read"] : []), ...(options.denoAllowNet ? ["--allow-net"] : []), "--no-check", source],
+        ["run", ...(options.denoAllowAll ? ["--allow-all"] : ["--allow-ffi", "--allow-env"]), ...(options.denoAllowRead ? ["--allow-read"] : []), ...(options.denoAllowNet ? ["--allow-net"] : []), "--no-check", source],
       ];
     case "node":
       return ["node", [join(packageRoot, "dist", "test", "fixtures", `${name}.js`)]];
