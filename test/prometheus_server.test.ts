@@ -14,15 +14,14 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Heap, Registry } from "../src/index.ts";
 import { expectedTotals } from "./fixtures/expected.ts";
 import { currentRuntime, packageRoot, runFixture, spawnFixture, temporaryHeapPath } from "./support/runtimes.ts";
+import { freePort, getJson, poll, PROMETHEUS_BINARY, query, type Server as Prometheus, startPrometheus as startServer, stop } from "./support/servers.ts";
 
-const PROMETHEUS_BINARY = "/usr/bin/prometheus";
 /** The Accept header Prometheus 2.x scrapes with. */
 const PROMETHEUS_2_ACCEPT =
   "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
@@ -30,22 +29,9 @@ const JOB = "mpmetrics";
 const ITERATIONS = 2_500;
 const WRITERS = ["p0", "p1", "p2"];
 const SCRAPES_MIN = 3;
-const STARTUP_ATTEMPTS_MAX = 3;
 
-/** A port nothing listens on right now: bind port 0 on loopback, read it, let it go. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address !== null && typeof address === "object");
-  return address.port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Starts Prometheus scraping `target` every second as job {@link JOB}, with its storage in `dir`. */
+const startPrometheus = (dir: string, target: string) => startServer(dir, JOB, [target]);
 
 /** Rejects with `message` if `promise` has not settled within `timeoutMs`. */
 async function within<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {
@@ -60,105 +46,6 @@ async function within<T>(promise: Promise<T>, timeoutMs: number, message: () => 
   }
 }
 
-/** Polls `probe` until it returns a value other than undefined; fails with `message()` after `timeoutMs`. */
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs: number, message: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new Error(`${message()} (after ${timeoutMs} ms)`);
-    await sleep(200);
-  }
-}
-
-/** Stops a child process: SIGTERM, then SIGKILL if it has not exited within 5 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** A Prometheus server started by {@link startPrometheus}. */
-interface Prometheus {
-  readonly process: ChildProcess;
-  readonly url: string;
-  /** Its log so far, for failure messages. */
-  log(): string;
-}
-
-/** Starts Prometheus scraping `target` every second, with its storage in `dir`; waits until it is ready. */
-async function startPrometheus(dir: string, target: string): Promise<Prometheus> {
-  const config = join(dir, "prometheus.yml");
-  writeFileSync(config, [
-    "global:",
-    "  scrape_interval: 1s",
-    "  scrape_timeout: 1s",
-    "  evaluation_interval: 1s",
-    "scrape_configs:",
-    `  - job_name: ${JOB}`,
-    "    static_configs:",
-    `      - targets: ["${target}"]`,
-    "",
-  ].join("\n"));
-  let lastLog = "";
-  for (let attempt = 1; attempt <= STARTUP_ATTEMPTS_MAX; attempt++) {
-    const port = await freePort(); // another process may take it before Prometheus binds: retry
-    const child = spawn(PROMETHEUS_BINARY, [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, `tsdb${attempt}`)}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--log.level=info",
-    ], { stdio: ["ignore", "ignore", "pipe"] });
-    let log = "";
-    child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (chunk: string) => {
-      log += chunk;
-    });
-    const prometheus: Prometheus = { process: child, url: `http://127.0.0.1:${port}`, log: () => log };
-    let exited = false;
-    child.once("close", () => {
-      exited = true;
-    });
-    child.once("error", () => {
-      exited = true;
-    });
-    const ready = await poll(async () => {
-      if (exited) return false;
-      const response = await fetch(`${prometheus.url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
-      return response.ok ? true : undefined;
-    }, 20_000, () => `Prometheus did not get ready on ${prometheus.url}:\n${log}`).catch(async (error) => {
-      await stop(child);
-      throw error;
-    });
-    if (ready) return prometheus;
-    lastLog = log;
-    if (!/address already in use/.test(log)) break;
-  }
-  throw new Error(`Prometheus exited at startup:\n${lastLog}`);
-}
-
-async function getJson(url: string): Promise<any> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-  const body = (await response.json()) as { status?: string; data?: any };
-  if (!response.ok || body.status !== "success") throw new Error(`${url}: ${response.status} ${JSON.stringify(body)}`);
-  return body.data;
-}
-
-/** An instant query's vector as `name{label="value",...}` (labels sorted, job and instance left out) → value. */
-async function query(prometheus: Prometheus, promql: string): Promise<Map<string, number>> {
-  const data = await getJson(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  assert.equal(data.resultType, "vector");
-  const samples = new Map<string, number>();
-  for (const { metric, value } of data.result as { metric: Record<string, string>; value: [number, string] }[]) {
-    const { __name__: name, job: _job, instance: _instance, ...labels } = metric;
-    const pairs = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort();
-    samples.set(`${name ?? ""}{${pairs.join(",")}}`, Number(value[1]));
-  }
-  return samples;
-}
 
 test("a real Prometheus scrapes a multi-process target: up, OpenMetrics, the writers' exact values", { timeout: 60_000 }, async () => {
   assert.ok(

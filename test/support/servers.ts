@@ -141,13 +141,13 @@ export async function getJson(url: string): Promise<any> {
   return body.data;
 }
 
-/** An instant query's vector as `name{label="value",...}` (labels sorted, `instance` left out) → value. */
+/** An instant query's vector as `name{label="value",...}` (labels sorted, `job` and `instance` left out) → value. */
 export async function query(prometheus: Server, promql: string): Promise<Map<string, number>> {
   const data = await getJson(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`);
   assert.equal(data.resultType, "vector");
   const samples = new Map<string, number>();
   for (const { metric, value } of data.result as { metric: Record<string, string>; value: [number, string] }[]) {
-    const { __name__: name, instance: _instance, ...labels } = metric;
+    const { __name__: name, job: _job, instance: _instance, ...labels } = metric;
     const pairs = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort();
     samples.set(`${name ?? ""}{${pairs.join(",")}}`, Number(value[1]));
   }
