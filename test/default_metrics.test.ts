@@ -8,6 +8,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { collectDefaultMetrics as promCollectDefaultMetrics, Registry as PromRegistry } from "prom-client";
 import { Heap, Registry } from "../src/index.ts";
 import { parseSamples } from "./support/parse_text.ts";
 import { currentRuntime, type RuntimeName, spawnFixture, temporaryHeapPath } from "./support/runtimes.ts";
@@ -32,6 +33,13 @@ function expectedGauges(runtime: RuntimeName): string[] {
 /** `# TYPE` lines of a text body: family name → type. */
 function familyTypes(body: string): Map<string, string> {
   return new Map([...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => [name, type]));
+}
+
+/** `# HELP` and `# TYPE` lines of a text body by family name. */
+function familyHeaders(body: string): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const [line, name] of body.matchAll(/^# (?:HELP|TYPE) (\S+) .*$/gm)) headers.set(name, `${headers.get(name) ?? ""}${line}\n`);
+  return headers;
 }
 
 /** A sample key as parseSamples writes it (labels sorted). */
@@ -62,6 +70,16 @@ test("every default metric the runtime supplies, with prom-client's names and ty
       ...(runtime === "node" ? [["app_nodejs_gc_duration_seconds", "histogram"] as [string, string]] : []),
     ]);
     assert.deepEqual(new Map([...types].sort()), new Map([...expected].sort()), `${runtime}: the families\n${body}`);
+
+    // prom-client's own collectDefaultMetrics, in this process of the same runtime: the
+    // same names, help and types; on Node exactly the same families.
+    const promRegistry = new PromRegistry();
+    promCollectDefaultMetrics({ ...options, register: promRegistry });
+    const theirs = familyHeaders(await promRegistry.metrics());
+    const ours = familyHeaders(body);
+    for (const [name, headers] of ours) assert.equal(headers, theirs.get(name), `${runtime}: ${name} as prom-client declares it`);
+    if (runtime === "node") assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort(), "every family of prom-client's, no other");
+    promRegistry.clear();
 
     const own = { pid, service: "api", zone: "3" };
     for (const name of COUNTERS) assert.ok(samples.get(`app_${name}{service="api",zone="3"}`)! >= 0, name);
