@@ -16,7 +16,7 @@ import { Agent as HttpsAgent, createServer as createHttpsServer } from "node:htt
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { Counter, Gauge, Heap, Histogram, Pushgateway, Registry } from "../src/index.ts";
+import client, { Counter, Gauge, Heap, Histogram, Pushgateway, Registry } from "../src/index.ts";
 import { parseSamples } from "./support/parse_text.ts";
 import { temporaryHeapPath } from "./support/runtimes.ts";
 import { poll, PUSHGATEWAY_BINARY, query, type Server, startPrometheus, startPushgateway, stop } from "./support/servers.ts";
@@ -203,6 +203,8 @@ test("URL scheme, auth from the URL, headers, gzip, the gateway's path prefix, t
     const slow = new Pushgateway(`${server.url}/slow`, { timeout: 300 }, registry);
     await assert.rejects(slow.pushAdd({ jobName: "late" }), /^Error: Pushgateway request timed out/);
 
+    assert.equal(client.Pushgateway, Pushgateway, "in the default export too, as prom-client's client.Pushgateway");
+    assert.equal(client.Counter, Counter, "the rest of the default export is still there");
     assert.throws(() => new Pushgateway("not a url"), { name: "TypeError", message: /absolute URL/ });
     assert.throws(() => new Pushgateway("ftp://gw:9091"), { name: "TypeError", message: /http or https/ });
   } finally {
