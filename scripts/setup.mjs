@@ -73,19 +73,9 @@ export function platformDescriptor() {
   return `${process.platform}-${arch}-${libc}`;
 }
 
+/** All six targets' libraries into prebuilds/, from a per-user cache when sources are unchanged. */
 function buildNative() {
-  const libName = process.platform === "darwin" ? "libmpmetrics.dylib" : "libmpmetrics.so";
-  const target = join(root, "prebuilds", platformDescriptor(), libName);
-  const sources = newestMtimeMs(join(root, "zig"), (name) => name.endsWith(".zig") || name.endsWith(".zon"));
-  if (mtimeMs(target) >= sources) return;
-  log("building the native library (zig build -Doptimize=ReleaseSafe)");
-  run(zigBinary, ["build", "-Doptimize=ReleaseSafe"], { cwd: join(root, "zig") });
-  mkdirSync(dirname(target), { recursive: true });
-  // Copy, then rename over: a process that has the old library loaded keeps its (now
-  // unlinked) file intact, where overwriting in place would corrupt its mapped code.
-  const temporary = `${target}.${process.pid}.tmp`;
-  copyFileSync(join(root, "zig", "zig-out", "lib", libName), temporary);
-  renameSync(temporary, target);
+  run(process.execPath, [join(root, "scripts", "build_native.mjs")]);
 }
 
 function buildJavaScript() {
