@@ -7,7 +7,7 @@
 // Expects scripts/setup.mjs to have run (npm test runs it first). Installs the exposition
 // validators (promtool, Python's prometheus_client) itself.
 //
-// Usage: node scripts/test.mjs [--only typecheck|zig|bun|deno|node]... [file filter substring]
+// Usage: node scripts/test.mjs [--only typecheck|zig|bun|deno|node|native]... [file filter substring]
 
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -105,6 +105,16 @@ if (wanted("deno")) {
 if (wanted("node")) {
   const compiled = files.map((f) => join("dist", f.replace(/\.ts$/, ".js")));
   results.push(runSuite("node", "node", ["--test", "--test-reporter=tap", "--test-concurrency=1", ...compiled], (out) => ({
+    passed: lastNumber(out, /^# pass (\d+)$/gm),
+    failed: lastNumber(out, /^# fail (\d+)$/gm),
+  })));
+}
+
+// The shipped libraries of all six targets, Zig tests under qemu-user, Bun's arm64 and
+// musl builds: Node only, once (test/native_targets.mjs says why).
+const nativeSuite = "test/native_targets.mjs";
+if (wanted("native") && (filters.length === 0 || filters.some((f) => nativeSuite.includes(f)))) {
+  results.push(runSuite("native", "node", ["--test", "--test-reporter=tap", nativeSuite], (out) => ({
     passed: lastNumber(out, /^# pass (\d+)$/gm),
     failed: lastNumber(out, /^# fail (\d+)$/gm),
   })));

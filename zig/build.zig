@@ -27,6 +27,9 @@ pub fn build(b: *std.Build) void {
         .name = "mpmetrics",
         .root_module = library_module,
     });
+    // On Mach-O the symbol table is also the dynamic one, so stripping keeps it: drop its
+    // local symbols as well, leaving the exports and the imports.
+    library.discard_local_symbols = strip;
     b.installArtifact(library);
 
     // The tests get their own module so that they always build with safety checks on,
