@@ -110,8 +110,8 @@ if (wanted("node")) {
   })));
 }
 
-// The shipped libraries of all six targets, Zig tests under qemu-user, Bun's arm64 and
-// musl builds: Node only, once (test/native_targets.mjs says why).
+// The shipped libraries of all six targets, Zig tests under qemu-user, Bun and Node on
+// arm64 and Bun on musl: Node only, once (test/native_targets.mjs says why).
 const nativeSuite = "test/native_targets.mjs";
 if (wanted("native") && (filters.length === 0 || filters.some((f) => nativeSuite.includes(f)))) {
   results.push(runSuite("native", "node", ["--test", "--test-reporter=tap", nativeSuite], (out) => ({

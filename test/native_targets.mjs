@@ -1,8 +1,8 @@
 // The six shipped native libraries, checked as users get them. Node-only (node:test),
 // run once by scripts/test.mjs as its own "native" suite: it inspects binaries, builds
 // the Zig tests for other targets and runs them natively or under qemu-user, and runs
-// Bun's arm64 and musl builds on the packed package, so running it under three runtimes
-// would only repeat the same work.
+// Bun's and Node's arm64 builds and Bun's musl build on the packed package, so running it
+// under three runtimes would only repeat the same work.
 //
 // Installs what it needs itself (test/native/tools.mjs), into ~/.cache/mpmetrics/.
 
