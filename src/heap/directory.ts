@@ -13,8 +13,9 @@
  * Enumeration walks every bucket; records are bump-allocated, so sorting by offset gives
  * creation order. There is no second list that could disagree with the table.
  *
- * Two kinds of record: a metric (key: its name; value: its descriptor as JSON) and a
- * series (parent: its metric; key: its label values).
+ * Two kinds of record: a metric instance (key: name and instance number, see
+ * metrics/identity.ts; value: its descriptor as JSON) and a series (parent: its metric;
+ * key: its label values).
  *
  * @module
  */
@@ -43,7 +44,11 @@ export const RecordField = {
   parent: 20,
   cellsOffset: 24,
   cellsStrideBytes: 28,
+  /** Metric records: holders (below) that hold it through a heap-wide registry. */
+  heapWideHolders: 28,
   cellsCount: 32,
+  /** Metric records: metric objects, in all processes, holding this instance now (metrics/identity.ts). */
+  holders: 32,
   sharedOffset: 36,
   /** Metric records: series published so far (raised after each publication). */
   seriesCount: 40,

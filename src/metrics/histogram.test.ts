@@ -197,7 +197,7 @@ test("zero() makes a series with zero counts; existing counts stay; a removed se
   assert.throws(() => h.zero({ nope: "x" } as never), { name: "TypeError", message: /Label "nope" is not a label of "zeroed"/ });
 }));
 
-test("reset() zeroes every series and restarts _created; remove() drops one until its next observation", withHeap(async (heap, registry) => {
+test("reset() drops every labelled series (prom-client's reset); one comes back from zero with a new _created; remove() drops one until its next observation", withHeap(async (heap, registry) => {
   const h = new Histogram({ name: "rr", help: "R.", labelNames: ["m"], buckets: [1], heap, registers: [registry] });
   h.observe({ m: "a" }, 0.5);
   h.observe({ m: "b" }, 2);
@@ -205,11 +205,11 @@ test("reset() zeroes every series and restarts _created; remove() drops one unti
   await new Promise((resolve) => setTimeout(resolve, 5));
   h.reset();
   let samples = parseSamples(await registry.metrics());
-  assert.equal(samples.get('rr_count{m="a"}'), 0);
-  assert.equal(samples.get('rr_sum{m="b"}'), 0);
-  assert.equal(samples.get('rr_bucket{le="+Inf",m="b"}'), 0);
-  assert.ok((await seriesOf(h, [["m", "a"]])).created! > createdBefore, "_created restarts");
+  assert.equal(samples.get('rr_count{m="a"}'), undefined);
+  assert.equal(samples.get('rr_sum{m="b"}'), undefined);
+  assert.equal(samples.get('rr_bucket{le="+Inf",m="b"}'), undefined);
   h.labels("a").observe(3);
+  assert.ok((await seriesOf(h, [["m", "a"]])).created! > createdBefore, "_created restarts");
   h.remove({ m: "b" });
   samples = parseSamples(await registry.metrics());
   assert.equal(samples.get('rr_count{m="a"}'), 1);
@@ -294,6 +294,8 @@ test("exemplars: the latest per bucket, with value, labels and timestamp; the 12
   assert.equal(((await h.snapshot()) as HistogramFamily).series.length, 2, "and makes no series");
 
   h.reset();
+  assert.equal(((await h.snapshot()) as HistogramFamily).series.length, 0, "reset() drops the series");
+  h.observe({ route: "/a" }, 0.01);
   const reset = await seriesOf(h, [["route", "/a"]]);
   assert.ok(reset.buckets.every((b) => b.exemplar === undefined), "reset() drops the exemplars");
 }));

@@ -6,7 +6,7 @@ import { Counter } from "./counter.ts";
 import { Gauge } from "./gauge.ts";
 import { Registry } from "./registry.ts";
 
-test("reset() zeroes every series in every view and restarts _created; writers carry on from zero", withHeap(async (heap, registry) => {
+test("reset() drops every labelled series in every view (prom-client's reset); writers carry on from zero with a new _created", withHeap(async (heap, registry) => {
   const c = new Counter({ name: "resettable", help: "R.", labelNames: ["k"], heap, registers: [registry] });
   const other = new Counter({ name: "resettable", help: "R.", labelNames: ["k"], heap, registers: [] }); // another view, as another process has
   const a = c.labels("a");
@@ -17,14 +17,15 @@ test("reset() zeroes every series in every view and restarts _created; writers c
   await new Promise((resolve) => setTimeout(resolve, 5));
   c.reset();
   let samples = parseSamples(await registry.metrics());
-  assert.equal(samples.get('resettable{k="a"}'), 0);
-  assert.equal(samples.get('resettable{k="b"}'), 0);
-  const createdAfter = (await c.snapshot()).series.map((s) => ("created" in s ? s.created : 0));
-  assert.ok(createdAfter.every((t, i) => t! > createdBefore[i]!), "_created moved forward");
+  assert.equal(samples.get('resettable{k="a"}'), undefined);
+  assert.equal(samples.get('resettable{k="b"}'), undefined);
   a.inc();
   other.labels("a").inc(4);
   samples = parseSamples(await registry.metrics());
   assert.equal(samples.get('resettable{k="a"}'), 5, "both views start again from zero");
+  assert.equal(samples.get('resettable{k="b"}'), undefined, "a series nobody updates stays out");
+  const createdAfter = (await c.snapshot()).series.map((s) => ("created" in s ? s.created : 0));
+  assert.ok(createdAfter[0]! > createdBefore[0]!, "_created moved forward");
 }));
 
 test("remove() takes a label set out of the scrape; its next update brings it back from zero", withHeap(async (heap, registry) => {

@@ -2,9 +2,9 @@
  * What every metric type shares: its descriptor in the shared directory, validation of
  * its configuration, and the per-isolate cache from label values to series handles.
  *
- * A metric is found by name: constructing `new Counter({ name: "jobs" })` in any process
- * attached to the same heap returns a view of the same storage. The first process to
- * construct it publishes its descriptor; the others check theirs against it.
+ * Which storage a metric object binds to is decided by identity.ts: module-level
+ * metrics defined the same way in every process share one storage, while inside one
+ * process every registry and every definition after `clear()` gets its own.
  *
  * @module
  */
@@ -17,6 +17,7 @@ import { type SharedDirectory, sharedDirectory } from "../heap/shared_directory.
 import type { FamilySnapshot, LabelPairs, MetricType } from "../exposition/snapshot.ts";
 import { checkHelp, checkLabelNames, checkMetricName, labelValueString } from "./validate.ts";
 import { type MetricObjectWithValues, toMetricObject } from "./metric_object.ts";
+import { claimInstance, releaseInstance } from "./identity.ts";
 
 /** Label values keyed by label name, as prom-client takes them. */
 export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
@@ -26,7 +27,7 @@ export interface MetricRegistrar {
   /** Throws (DuplicateMetricError) if another metric of this name is registered here. */
   assertNameFree(name: string): void;
   registerMetric(metric: Metric<string, unknown>): void;
-  /** Whether this registry is the heap-wide default one. */
+  /** Whether this registry is heap-wide (reports the metrics of every process). */
   readonly isDefault: boolean;
 }
 
@@ -48,12 +49,6 @@ export interface MetricConfiguration<T extends string> {
    */
   readonly collect?: (this: Metric<T, unknown>) => void | Promise<void>;
 }
-
-/** Metric flag bits in the directory. */
-export const MetricFlag = {
-  /** Some process registered this metric in the default registry. */
-  defaultRegistry: 1,
-} as const;
 
 /** The descriptor stored in the directory, as JSON. */
 export interface MetricDescriptor {
@@ -197,6 +192,13 @@ export abstract class Metric<T extends string, Child> {
   protected readonly record: number;
   readonly #collect: MetricConfiguration<T>["collect"];
   readonly #children = new Map<string, Child>();
+  /** The registry whose dropping of this metric lets go of its storage (identity.ts). */
+  #owner: MetricRegistrar | undefined;
+  #released = false;
+  /** Whether this object was made for a heap-wide registry (counted apart: identity.ts). */
+  #heapWide: boolean;
+  /** A recycled instance's type-specific storage still needs zeroing (done before first use). */
+  #pendingReset: boolean;
   #unlabelled: Child | undefined;
   readonly #labelIndex: Map<string, number>;
 
@@ -217,11 +219,39 @@ export abstract class Metric<T extends string, Child> {
     for (const registry of registries) registry.assertNameFree(name); // as prom-client, before anything is published
     this.heap = config.heap ?? defaultHeap();
     this.shared = sharedDirectory(this.heap);
-    this.record = this.#findOrPublish();
-    for (const registry of registries) {
-      registry.registerMetric(this as Metric<string, unknown>);
-      if (registry.isDefault) this.shared.directory.setFlags(this.record, MetricFlag.defaultRegistry);
-    }
+    const heapWide = registries.find((registry) => registry.isDefault);
+    this.#owner = heapWide ?? registries[0];
+    this.#heapWide = heapWide !== undefined;
+    const claim = claimInstance(this.shared, { heapWide: this.#heapWide, none: registries.length === 0 }, name, JSON.stringify(this.descriptor), () => this.allocateMetricLocked());
+    this.record = claim.record;
+    this.#pendingReset = claim.recycled;
+    releaseOnCollect.register(this, { shared: this.shared, record: this.record, heapWide: this.#heapWide }, this);
+    for (const registry of registries) registry.registerMetric(this as Metric<string, unknown>);
+  }
+
+  /**
+   * Called by a registry that drops this metric (`clear()`, `removeSingleMetric()`): if
+   * it is the registry this metric was made for, the metric lets go of its storage, and
+   * the next definition of the name starts from nothing (identity.ts). A metric made
+   * with `registers: []` belongs to the first registry that registers it.
+   */
+  droppedBy(registry: MetricRegistrar): void {
+    if (this.#released || registry !== this.#owner) return;
+    this.#released = true;
+    releaseOnCollect.unregister(this);
+    releaseInstance(this.shared, this.record, this.#heapWide);
+  }
+
+  /** Called by a registry that adds this metric: the first one owns a metric made with `registers: []`. */
+  registeredIn(registry: MetricRegistrar): void {
+    this.#owner ??= registry;
+  }
+
+  /** Zeroes what a recycled instance left in type-specific storage; a no-op after the first call. */
+  #settle(): void {
+    if (!this.#pendingReset) return;
+    this.#pendingReset = false;
+    this.#resetAll();
   }
 
   /** Allocates one new series' storage; called under the heap lock. */
@@ -256,6 +286,7 @@ export abstract class Metric<T extends string, Child> {
 
   /** The family as of now, without running `collect` (what a scrape of another process's metric gives). */
   protected snapshotFromHeap(): FamilySnapshot {
+    this.#settle();
     return readFamily({ shared: this.shared, record: this.record, descriptor: this.descriptor, series: this.#seriesRecords() });
   }
 
@@ -277,12 +308,28 @@ export abstract class Metric<T extends string, Child> {
   }
 
   /**
-   * Resets every series of this metric to zero, in every process, and restarts their
-   * `_created` time. Writers notice on their next update; nothing waits.
+   * Resets the metric as prom-client does, in every process: a metric with labels loses
+   * every series (an update brings one back from zero); one without labels is zeroed
+   * and its `_created` time restarts. Writers notice on their next update; nothing waits.
+   *
+   * @example
+   * ```ts
+   * requests.reset();
+   * ```
    */
   reset(): void {
+    this.#settle();
+    this.#resetAll();
+  }
+
+  #resetAll(): void {
     const now = Date.now();
-    for (const record of this.#seriesRecords()) this.resetSeries(record, now);
+    const { directory } = this.shared;
+    for (const record of this.#seriesRecords()) {
+      if (this.labelNames.length === 0) directory.clearFlags(record, SeriesFlag.removed);
+      else directory.setFlags(record, SeriesFlag.removed);
+      this.resetSeries(record, now);
+    }
   }
 
   /**
@@ -298,6 +345,7 @@ export abstract class Metric<T extends string, Child> {
   remove(...values: (string | number)[]): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
+    this.#settle();
     const values = args.length === 1 && args[0] !== null && typeof args[0] === "object"
       ? this.#valuesOf(args[0] as LabelValues<T>)
       : this.#checkedValues(args);
@@ -405,6 +453,7 @@ export abstract class Metric<T extends string, Child> {
 
   /** `labels`: the labels object of the creating call, whose key order the series keeps. */
   #createChild(key: string, values: string[], labels?: object): Child {
+    this.#settle();
     for (const value of values) {
       if (value.includes("\0")) throw new TypeError(`Label values of "${this.name}" may not contain NUL characters`);
     }
@@ -431,24 +480,18 @@ export abstract class Metric<T extends string, Child> {
     this.#children.set(key, child);
     return child;
   }
-
-  #findOrPublish(): number {
-    const { directory } = this.shared;
-    const key = new TextEncoder().encode(this.name);
-    const value = new TextEncoder().encode(JSON.stringify(this.descriptor));
-    let record = directory.find(RecordKind.metric, 0, key);
-    if (record === 0) {
-      record = this.heap.withLock(() => directory.find(RecordKind.metric, 0, key) || directory.insertLocked(RecordKind.metric, 0, key, value, this.allocateMetricLocked()));
-    }
-    const existing = descriptorOf(this.shared, record);
-    if (JSON.stringify(existing) !== JSON.stringify(this.descriptor)) {
-      throw new TypeError(
-        `Metric "${this.name}" already exists in heap ${this.heap.path} with another definition: ${JSON.stringify(existing)}; this one is ${JSON.stringify(this.descriptor)}. Every process must define a metric the same way.`,
-      );
-    }
-    return record;
-  }
 }
+
+/**
+ * Lets go of the storage of a metric object that was garbage-collected while it still
+ * held it (made with `registers: []` and never dropped, say), so that abandoned objects
+ * do not keep instances from being recycled.
+ */
+const releaseOnCollect = new FinalizationRegistry<{ readonly shared: SharedDirectory; readonly record: number; readonly heapWide: boolean }>(
+  ({ shared, record, heapWide }) => {
+    if (!shared.heap.closed) releaseInstance(shared, record, heapWide);
+  },
+);
 
 /** The registries a metric joins when `registers` is not given; set by registry.ts. */
 let defaultRegistrars: readonly MetricRegistrar[] = [];

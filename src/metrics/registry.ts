@@ -1,11 +1,17 @@
 /**
- * Registry: the set of metrics a scrape reports (prom-client's API).
+ * Registry: the set of metrics a scrape reports (prom-client's API and semantics).
  *
- * The default registry, {@link register}, is heap-wide: it reports every metric that any
- * process attached to the default heap registered in its default registry, including
- * metrics this process never constructed (a worker's own metrics appear in the
- * parent's scrape). Other registries report the metrics registered in them in this
- * process, with values from all processes.
+ * Inside one process a registry behaves as prom-client's: it reports what was
+ * registered in it, `clear()` and `removeSingleMetric()` drop metrics from it (and a
+ * name defined again afterwards starts from nothing, with any definition), two
+ * registries never share a value, and a name registered twice is prom-client's error.
+ * Across processes, module-level metrics defined the same way share one storage, so
+ * every value is the total of all processes (the rule is in identity.ts).
+ *
+ * A heap-wide registry (the default {@link register}, an AggregatorRegistry) reports,
+ * after its own metrics, the metrics that other processes hold in a heap-wide registry
+ * of the same heap: a metric defined only in a worker appears in the parent's scrape.
+ * Other registries report their own metrics, with values from all processes.
  *
  * A scrape reads shared memory without taking any lock a writer could hold.
  *
@@ -23,10 +29,12 @@ import {
   serializePrometheusText,
 } from "../exposition/index.ts";
 import type { FamilySnapshot, LabelPairs } from "../exposition/snapshot.ts";
-import { descriptorOf, type Metric, MetricFlag, type MetricRegistrar, readFamily, setDefaultRegistrars } from "./metric.ts";
-import { type MetricObjectWithValues, toMetricObject } from "./metric_object.ts";
+import { descriptorOf, Metric, type MetricRegistrar, readFamily, setDefaultRegistrars } from "./metric.ts";
+import { type MetricObjectWithValues, type MetricValue, toMetricObject } from "./metric_object.ts";
 import { checkLabelNames, labelValueString } from "./validate.ts";
-import { RecordField } from "../heap/directory.ts";
+import { type Collector, type CollectorMetricObject, familyOfMetricObject, isCollector } from "./collector.ts";
+import { aggregators } from "./aggregators.ts";
+import { heapWideHoldersOf, instanceName } from "./identity.ts";
 
 /** A content type a registry can produce. */
 export type RegistryContentType = typeof PROMETHEUS_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE;
@@ -37,11 +45,14 @@ export interface ScrapeResult {
   readonly body: string;
 }
 
+/** What a registry holds: a metric of this library, or a custom collector. */
+export type RegisteredMetric = Metric<string, unknown> | Collector;
+
 /** The error for registering a second metric under a taken name; carries the first. */
 export class DuplicateMetricError extends Error {
   /** The metric already registered under that name. */
-  readonly existing: Metric<string, unknown>;
-  constructor(existing: Metric<string, unknown>) {
+  readonly existing: RegisteredMetric;
+  constructor(existing: RegisteredMetric) {
     super(`A metric with the name ${existing.name} has already been registered.`);
     this.name = "DuplicateMetricError";
     this.existing = existing;
@@ -66,17 +77,22 @@ export class Registry implements MetricRegistrar {
   /** OpenMetrics 1.0.0. */
   static readonly OPENMETRICS_CONTENT_TYPE = OPENMETRICS_CONTENT_TYPE;
 
+  /** The default registry (@prometheus-io/client's `Registry.globalRegistry`). */
+  static get globalRegistry(): Registry {
+    return register;
+  }
+
   /** Whether this registry is heap-wide (reports the metrics of every attached process). */
   readonly isDefault: boolean;
   #contentType: RegistryContentType;
-  readonly #metrics = new Map<string, Metric<string, unknown>>();
+  readonly #metrics = new Map<string, RegisteredMetric>();
   readonly #heap: Heap | "default" | undefined;
   #defaultLabels: LabelPairs = [];
 
   /**
    * @param contentType what {@link metrics} produces; default Prometheus text 0.0.4.
-   * @param options.heap makes the registry heap-wide: it then reports every metric that
-   *   any process attached to that heap registered in a heap-wide registry of it
+   * @param options.heap makes the registry heap-wide: after its own metrics it reports
+   *   those that other processes hold in a heap-wide registry of that heap
    *   (`"default"`: the default heap, as {@link register} does).
    */
   constructor(contentType: RegistryContentType = PROMETHEUS_CONTENT_TYPE, options: { readonly heap?: Heap | "default" } = {}) {
@@ -101,38 +117,73 @@ export class Registry implements MetricRegistrar {
     if (existing !== undefined) throw new DuplicateMetricError(existing);
   }
 
-  /** Adds a metric; throws {@link DuplicateMetricError} if its name is taken here. */
-  registerMetric(metric: Metric<string, unknown>): void {
+  /**
+   * Adds a metric, or a custom collector: any object with a `name` and a `get()` (sync
+   * or async) returning prom-client's MetricObject, run in the scraping process. Throws
+   * {@link DuplicateMetricError} if the name is taken here.
+   *
+   * @example
+   * ```ts
+   * register.registerMetric({ name: "up", get: () => ({ name: "up", help: "Up.", type: "gauge", values: [{ value: 1, labels: {} }] }) });
+   * ```
+   */
+  registerMetric(metric: RegisteredMetric): void {
+    if (!(metric instanceof Metric) && !isCollector(metric)) {
+      throw new TypeError(`registerMetric takes a metric or an object with a string name and a get() function (prom-client's collector), got ${describe(metric)}`);
+    }
     const existing = this.#metrics.get(metric.name);
     if (existing !== undefined && existing !== metric) throw new DuplicateMetricError(existing);
     this.#metrics.set(metric.name, metric);
+    if (metric instanceof Metric) metric.registeredIn(this);
   }
 
   /**
    * The metric registered in this process under `name`, if any. A counter is found by
    * its name with or without `_total` (prom-client keeps the name as given).
    */
-  getSingleMetric(name: string): Metric<string, unknown> | undefined {
+  getSingleMetric(name: string): RegisteredMetric | undefined {
     const metric = this.#metrics.get(name);
     if (metric !== undefined || !name.endsWith("_total")) return metric;
     const counter = this.#metrics.get(name.slice(0, -"_total".length));
-    return counter?.descriptor.type === "counter" ? counter : undefined;
+    return counter instanceof Metric && counter.descriptor.type === "counter" ? counter : undefined;
   }
 
-  /** Forgets the metric registered in this process under `name` (its shared values stay). */
+  /**
+   * Drops the metric registered under `name`: this registry stops reporting it, and a
+   * metric defined again under that name starts from nothing. Other processes keep
+   * their own metric of that name, and its values (see the module comment).
+   */
   removeSingleMetric(name: string): void {
     const metric = this.getSingleMetric(name);
-    if (metric !== undefined) this.#metrics.delete(metric.name);
+    if (metric === undefined) return;
+    this.#metrics.delete(metric.name);
+    if (metric instanceof Metric) metric.droppedBy(this);
   }
 
-  /** Forgets every metric registered in this process (shared values stay). */
+  /**
+   * Drops every metric and the default labels, as prom-client's `clear()` (default
+   * metrics included). Only this process's registry is emptied: other processes keep
+   * theirs, and a heap-wide registry still reports what they hold.
+   *
+   * @example
+   * ```ts
+   * beforeEach(() => register.clear());
+   * ```
+   */
   clear(): void {
+    const dropped = [...this.#metrics.values()];
     this.#metrics.clear();
+    this.#defaultLabels = [];
+    for (const metric of dropped) if (metric instanceof Metric) metric.droppedBy(this);
   }
 
-  /** The metrics registered in this process. */
-  getMetricsAsArray(): Metric<string, unknown>[] {
-    return [...this.#metrics.values()];
+  /**
+   * The metrics registered here in this process, in registration order; with
+   * `aggregator`, only those whose `aggregator` is that (no aggregator counts as `"sum"`).
+   */
+  getMetricsAsArray(aggregator?: string): RegisteredMetric[] {
+    const all = [...this.#metrics.values()];
+    return aggregator === undefined ? all : all.filter((metric) => (metric.aggregator ?? "sum") === aggregator);
   }
 
   /**
@@ -150,35 +201,37 @@ export class Registry implements MetricRegistrar {
     this.#defaultLabels = names.map((name) => [name, labelValueString("default labels", name, labels[name])] as const);
   }
 
-  /** Resets every metric registered in this process (in every process's view: values are shared). */
-  resetMetrics(): void {
-    for (const metric of this.#metrics.values()) metric.reset();
-  }
-
   /**
-   * Every metric's values in prom-client's shape, default labels included; a metric
-   * registered in this process reports its own `aggregator` (a gauge's mode).
+   * Resets every metric registered here, as prom-client's: labelled series are dropped,
+   * unlabelled ones zeroed. Values are shared, so every process sees the reset.
    */
-  async getMetricsAsJSON(): Promise<MetricObjectWithValues[]> {
-    return (await this.collect()).map((family) => ({
-      ...toMetricObject(family),
-      aggregator: this.#metrics.get(family.name)?.aggregator ?? "sum",
-    }));
+  resetMetrics(): void {
+    for (const metric of this.#metrics.values()) metric.reset?.();
   }
 
   /**
-   * Every family this registry reports, read from shared memory now. `collect`
-   * callbacks of metrics registered in this process run first.
+   * Every metric's values in prom-client's shape, default labels included; with
+   * `aggregator`, only the metrics registered here whose aggregator is that.
+   *
+   * @example
+   * ```ts
+   * const sums = await register.getMetricsAsJSON("sum");
+   * ```
+   */
+  async getMetricsAsJSON(aggregator?: string): Promise<MetricObjectWithValues[]> {
+    const own = await Promise.all(this.getMetricsAsArray(aggregator).map(async (metric) => withDefaultLabelsObject(await metric.get() as MetricObjectWithValues, this.#defaultLabels)));
+    if (aggregator !== undefined && aggregator !== "sum") return own;
+    const others = (await this.#othersOnHeap()).map((family) => toMetricObject(this.#withDefaults(family)));
+    return [...own, ...others];
+  }
+
+  /**
+   * Every family this registry reports, read from shared memory now, default labels
+   * included. `collect` callbacks and collectors run first, in this process.
    */
   async collect(): Promise<FamilySnapshot[]> {
-    let families: FamilySnapshot[];
-    if (this.#heap === undefined) families = await Promise.all([...this.#metrics.values()].map((metric) => metric.snapshot()));
-    else {
-      const heap = this.#heap === "default" ? defaultHeap() : this.#heap;
-      const elsewhere = [...this.#metrics.values()].filter((metric) => metric.heap !== heap);
-      families = [...(await this.#collectHeap(heap)), ...(await Promise.all(elsewhere.map((metric) => metric.snapshot())))];
-    }
-    return this.#defaultLabels.length === 0 ? families : families.map((family) => withDefaultLabels(family, this.#defaultLabels));
+    const own = await Promise.all([...this.#metrics.values()].map((metric) => familyOf(metric)));
+    return [...own, ...(await this.#othersOnHeap())].map((family) => this.#withDefaults(family));
   }
 
   /**
@@ -191,6 +244,35 @@ export class Registry implements MetricRegistrar {
    */
   async metrics(): Promise<string> {
     return serialize(this.#contentType, await this.collect());
+  }
+
+  /**
+   * One metric's text in this registry's content type, without the trailing newline
+   * (or `# EOF`), as prom-client's `getMetricsAsString`.
+   *
+   * @example
+   * ```ts
+   * const text = await register.getMetricsAsString(jobs);
+   * ```
+   */
+  async getMetricsAsString(metric: RegisteredMetric): Promise<string> {
+    if (!(metric instanceof Metric) && !isCollector(metric)) throw new TypeError(`getMetricsAsString takes a metric or a collector, got ${describe(metric)}`);
+    const text = serialize(this.#contentType, [this.#withDefaults(await familyOf(metric))]);
+    return text.replace(/\n(# EOF\n)?$/, "");
+  }
+
+  /**
+   * The text of the metric registered here under `name` (see {@link getMetricsAsString}).
+   *
+   * @example
+   * ```ts
+   * const text = await register.getSingleMetricAsString("jobs");
+   * ```
+   */
+  getSingleMetricAsString(name: string): Promise<string> {
+    const metric = this.getSingleMetric(name);
+    if (metric === undefined) return Promise.reject(new TypeError(`No metric named "${name}" is registered in this registry: register it first, or check the name`));
+    return this.getMetricsAsString(metric);
   }
 
   /**
@@ -207,20 +289,106 @@ export class Registry implements MetricRegistrar {
     return { contentType: contentType as RegistryContentType, body: serialize(contentType as RegistryContentType, await this.collect()) };
   }
 
-  async #collectHeap(heap: Heap): Promise<FamilySnapshot[]> {
-    // collect() callbacks first: they may add series, which the listing must then include.
-    await Promise.all([...this.#metrics.values()].filter((m) => m.heap === heap).map((m) => m.runCollect()));
+  /**
+   * A registry holding the metrics of all of `registers` (prom-client's `merge`): they
+   * must share a content type, and a name in two of them is the duplicate error. It is
+   * heap-wide if one of them is.
+   *
+   * @example
+   * ```ts
+   * const both = Registry.merge([register, appRegistry]);
+   * ```
+   */
+  static merge(registers: readonly Registry[]): Registry {
+    if (!Array.isArray(registers) || registers.length === 0) throw new TypeError("Registry.merge takes a non-empty array of registries");
+    const contentType = registers[0].contentType;
+    if (registers.some((registry) => registry.contentType !== contentType)) {
+      throw new TypeError("Registers can only be merged if they have the same content type");
+    }
+    const heapWide = registers.find((registry) => registry.isDefault);
+    const merged = new Registry(contentType, heapWide === undefined ? {} : { heap: heapWide.#heap });
+    for (const registry of registers) for (const metric of registry.getMetricsAsArray()) merged.registerMetric(metric);
+    return merged;
+  }
+
+  /**
+   * A registry of collectors made from metric JSON of several registries (each an
+   * array from `getMetricsAsJSON()`), combined per name by each metric's `aggregator`
+   * (see {@link aggregators}; none means `"sum"`), as prom-client's `aggregate`. On a
+   * shared heap the processes are combined already; this is for JSON gathered elsewhere.
+   *
+   * @example
+   * ```ts
+   * const total = Registry.aggregate([await a.getMetricsAsJSON(), await b.getMetricsAsJSON()]);
+   * ```
+   */
+  static aggregate(metricsArr: ReadonlyArray<ReadonlyArray<CollectorMetricObject>>, contentType: RegistryContentType = PROMETHEUS_CONTENT_TYPE): Registry {
+    const aggregated = new Registry(contentType);
+    const byName = new Map<string, CollectorMetricObject[]>();
+    for (const metrics of metricsArr) {
+      for (const metric of metrics) {
+        const list = byName.get(metric.name);
+        if (list === undefined) byName.set(metric.name, [metric]);
+        else list.push(metric);
+      }
+    }
+    for (const metrics of byName.values()) {
+      const name = metrics[0].aggregator ?? "sum";
+      const aggregate = (aggregators as Record<string, (m: readonly CollectorMetricObject[]) => CollectorMetricObject | undefined>)[name];
+      if (typeof aggregate !== "function") throw new TypeError(`'${name}' is not a defined aggregator.`);
+      const result = aggregate(metrics);
+      if (result !== undefined) aggregated.registerMetric({ ...result, get: () => result });
+    }
+    return aggregated;
+  }
+
+  #withDefaults(family: FamilySnapshot): FamilySnapshot {
+    return this.#defaultLabels.length === 0 ? family : withDefaultLabels(family, this.#defaultLabels);
+  }
+
+  /**
+   * The families other processes hold in a heap-wide registry of this registry's heap,
+   * leaving out names this registry reports itself: per name, the earliest instance
+   * still held (identity.ts). Empty for a registry that is not heap-wide.
+   */
+  async #othersOnHeap(): Promise<FamilySnapshot[]> {
+    if (this.#heap === undefined) return [];
+    const heap = this.#heap === "default" ? defaultHeap() : this.#heap;
     const shared = sharedDirectory(heap);
     const { directory } = shared;
     const listing = directory.list();
+    const seen = new Set(this.#metrics.keys());
     const families: FamilySnapshot[] = [];
     for (const record of listing.metrics) {
-      if ((directory.loadField(record, RecordField.flags) & MetricFlag.defaultRegistry) === 0) continue;
+      if (heapWideHoldersOf(shared, record) === 0) continue;
+      const name = instanceName(shared, record);
+      if (seen.has(name)) continue;
+      seen.add(name);
       const descriptor = descriptorOf(shared, record);
       families.push(readFamily({ shared, record, descriptor, series: listing.seriesByMetric.get(record) ?? [] }));
     }
     return families;
   }
+}
+
+async function familyOf(metric: RegisteredMetric): Promise<FamilySnapshot> {
+  if (metric instanceof Metric) return metric.snapshot();
+  return familyOfMetricObject(await metric.get() as CollectorMetricObject);
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== "object") return String(value);
+  return `an object with keys ${Object.keys(value).join(", ") || "(none)"}`;
+}
+
+function withDefaultLabelsObject(object: MetricObjectWithValues, defaults: LabelPairs): MetricObjectWithValues {
+  if (defaults.length === 0 || object.values === undefined) return object;
+  const values = object.values.map((value: MetricValue) => {
+    const labels: Record<string, string | number> = { ...value.labels };
+    for (const [name, labelValue] of defaults) labels[name] ??= labelValue;
+    return { ...value, labels };
+  });
+  return { ...object, values };
 }
 
 function withDefaultLabels(family: FamilySnapshot, defaults: LabelPairs): FamilySnapshot {
