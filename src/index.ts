@@ -23,14 +23,16 @@ export { Info, type InfoConfiguration } from "./metrics/info.ts";
 export { Summary, SummaryChild, type SummaryConfiguration } from "./metrics/summary.ts";
 export { StateSet, StateSetChild, type StateSetConfiguration, stateSetStatesMax } from "./metrics/stateset.ts";
 export { type LabelValues, Metric, type MetricConfiguration } from "./metrics/metric.ts";
-export { DuplicateMetricError, register, Registry, type RegistryContentType, type ScrapeResult } from "./metrics/registry.ts";
+export { DuplicateMetricError, type RegisteredMetric, register, Registry, type RegistryContentType, type ScrapeResult } from "./metrics/registry.ts";
 export { Heap, type HeapOptions } from "./heap/heap.ts";
 export { configureDefaultHeap, defaultHeap, heapPathVariable } from "./heap/default_heap.ts";
 export { HeapError, type StatusName } from "./native/index.ts";
 export { metricsHandler, type MetricsHandlerOptions, type ScrapeSource } from "./edges/web.ts";
 export { nodeMetricsHandler } from "./edges/node.ts";
 export { collectDefaultMetrics, type DefaultMetrics, type DefaultMetricsConfiguration } from "./metrics/default_metrics.ts";
-export { AggregatorRegistry } from "./metrics/aggregator_registry.ts";
+export { AggregatorRegistry, ClusterRegistry, WorkerRegistry } from "./metrics/aggregator_registry.ts";
+export { type Aggregator, AggregatorFactory, type AggregatorFunction, aggregators } from "./metrics/aggregators.ts";
+export { type Collector, type CollectorMetricObject, type CollectorValue } from "./metrics/collector.ts";
 export { contentType, openMetricsContentType, prometheusContentType, validateMetricName } from "./metrics/prom_client_names.ts";
 export { groupUrl, Pushgateway, type PushgatewayOptions, type PushParameters, type PushResult } from "./edges/pushgateway.ts";
 

@@ -34,7 +34,7 @@ test("bad input: a clear TypeError or RangeError, and the heap as it was", withH
   c.inc({ kind: "a" });
   const before = await registry.metrics();
   const mappedBefore = heap.mappedBytes;
-  assert.throws(() => c.inc({ kind: "a" }, -1), { name: "RangeError", message: 'Cannot increment counter "careful" by -1: increments must be finite and >= 0' });
+  assert.throws(() => c.inc({ kind: "a" }, -1), { name: "RangeError", message: 'It is not possible to decrease a counter. Cannot increment counter "careful" by -1: increments must be finite and >= 0' });
   assert.throws(() => c.inc({ kind: "a" }, NaN), RangeError);
   assert.throws(() => c.inc({ kind: "a" }, Infinity), RangeError);
   assert.throws(() => c.labels("a").inc(-0.5), RangeError);

@@ -323,9 +323,9 @@ test("bad input in a per-process mode changes nothing", withHeap(async (heap, re
   const g = new Gauge({ name: "careful_live", help: "C.", labelNames: ["k"], mode: "livesum", heap, registers: [registry] });
   g.set({ k: "a" }, 1);
   const text = await registry.metrics();
-  assert.throws(() => g.inc({ k: "a" }, NaN), { name: "RangeError", message: 'Cannot increment gauge "careful_live" with NaN: the value must be finite' });
+  assert.throws(() => g.inc({ k: "a" }, NaN), { name: "RangeError", message: 'Delta is not a valid number: NaN. Cannot increment gauge "careful_live" with NaN: the value must be finite' });
   assert.throws(() => g.labels("a").dec(Infinity), RangeError);
-  assert.throws(() => g.set({ k: "b" }, "1" as unknown as number), { name: "TypeError", message: 'Cannot set gauge "careful_live" with 1: the value must be a number' });
+  assert.throws(() => g.set({ k: "b" }, "1" as unknown as number), { name: "TypeError", message: 'Value is not a valid number: 1. Cannot set gauge "careful_live" with 1: the value must be a number' });
   assert.throws(() => g.inc({ k: "c" }, -Infinity), RangeError);
   assert.equal(await registry.metrics(), text);
   g.labels("a").set(NaN); // set takes any number

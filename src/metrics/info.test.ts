@@ -50,7 +50,7 @@ test("bad input: a clear TypeError, and the heap as it was", withHeap(async (hea
   build.info({ version: "1.0" });
   const before = await registry.metrics();
   const mappedBefore = heap.mappedBytes;
-  assert.throws(() => build.info({ nope: "x" } as never), { name: "TypeError", message: 'Label "nope" is not a label of "build" (its labels: version)' });
+  assert.throws(() => build.info({ nope: "x" } as never), { name: "TypeError", message: `Added label "nope" is not included in initial labelset: [ 'version' ]. Label "nope" is not a label of "build" (its labels: version)` });
   assert.throws(() => build.info({ version: {} as unknown as string }), { name: "TypeError", message: 'Label "version" of "build" must be a string or a number, got object' });
   assert.throws(() => build.info("1.0" as never), { name: "TypeError", message: 'info() of "build" takes an object of label values, got string' });
   assert.throws(() => build.info(null as never), { name: "TypeError", message: 'info() of "build" takes an object of label values, got null' });

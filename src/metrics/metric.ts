@@ -15,7 +15,7 @@ import { type CellBlock, cellBlockOf, WriterCells } from "../heap/cells.ts";
 import { RecordField, RecordKind, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import { type SharedDirectory, sharedDirectory } from "../heap/shared_directory.ts";
 import type { FamilySnapshot, LabelPairs, MetricType } from "../exposition/snapshot.ts";
-import { checkHelp, checkLabelNames, checkMetricName, labelValueString } from "./validate.ts";
+import { checkHelp, checkLabelNames, checkMetricName, inspectNames, labelValueString } from "./validate.ts";
 import { type MetricObjectWithValues, toMetricObject } from "./metric_object.ts";
 import { claimInstance, releaseInstance } from "./identity.ts";
 
@@ -395,7 +395,7 @@ export abstract class Metric<T extends string, Child> {
   labels(...args: unknown[]): Child {
     if (args.length === 1 && args[0] !== null && typeof args[0] === "object") return this.childFor(args[0] as LabelValues<T>);
     if (args.length !== this.labelNames.length) {
-      throw new TypeError(`"${this.name}" has ${this.labelNames.length} labels (${this.labelNames.join(", ")}) but labels() got ${args.length} values`);
+      throw this.#argumentCountError(args, "labels()");
     }
     const key = args.length === 0 ? "" : args.length === 1 && typeof args[0] === "string" ? args[0] : this.#keyOf(args);
     return this.#children.get(key) ?? this.#createChild(key, this.#checkedValues(args));
@@ -403,9 +403,16 @@ export abstract class Metric<T extends string, Child> {
 
   #checkedValues(args: readonly unknown[]): string[] {
     if (args.length !== this.labelNames.length) {
-      throw new TypeError(`"${this.name}" has ${this.labelNames.length} labels (${this.labelNames.join(", ")}) but got ${args.length} values`);
+      throw this.#argumentCountError(args, "this call");
     }
     return args.map((v, i) => labelValueString(this.name, this.labelNames[i], v));
+  }
+
+  #argumentCountError(args: readonly unknown[], what: string): TypeError {
+    const names = this.labelNames;
+    return new TypeError(
+      `Invalid number of arguments (${args.length}): "${args.join(", ")}" for label names (${names.length}): "${names.join(", ")}". "${this.name}" has ${names.length} labels (${names.join(", ")}) but ${what} got ${args.length} values`,
+    );
   }
 
   #keyBytes(values: readonly string[]): Uint8Array {
@@ -443,7 +450,9 @@ export abstract class Metric<T extends string, Child> {
     for (const label in labels) {
       const index = this.#labelIndex.get(label);
       if (index === undefined) {
-        throw new TypeError(`Label "${label}" is not a label of "${this.name}" (its labels: ${this.labelNames.join(", ") || "none"})`);
+        throw new TypeError(
+          `Added label "${label}" is not included in initial labelset: ${inspectNames(this.labelNames)}. Label "${label}" is not a label of "${this.name}" (its labels: ${this.labelNames.join(", ") || "none"})`,
+        );
       }
       const value = labels[label as T];
       if (value !== undefined) values[index] = labelValueString(this.name, label, value);

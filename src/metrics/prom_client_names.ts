@@ -8,7 +8,8 @@
 
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from "../exposition/index.ts";
 import { collectDefaultMetrics } from "./default_metrics.ts";
-import { AggregatorRegistry } from "./aggregator_registry.ts";
+import { AggregatorRegistry, ClusterRegistry, WorkerRegistry } from "./aggregator_registry.ts";
+import { aggregators } from "./aggregators.ts";
 import { Counter } from "./counter.ts";
 import { Gauge } from "./gauge.ts";
 import { exponentialBuckets, Histogram, linearBuckets } from "./histogram.ts";
@@ -22,7 +23,11 @@ import { isMetricName } from "./validate.ts";
 export const prometheusContentType = PROMETHEUS_CONTENT_TYPE;
 /** OpenMetrics 1.0.0 (prom-client's `openMetricsContentType`). */
 export const openMetricsContentType = OPENMETRICS_CONTENT_TYPE;
-/** The default registry's default content type (prom-client's `contentType`). */
+/**
+ * The default registry's content type when the module loaded (prom-client's
+ * `contentType`). An ESM binding cannot be an accessor: read `register.contentType` for
+ * the current one; the default export's `contentType` is the settable accessor.
+ */
 export const contentType = PROMETHEUS_CONTENT_TYPE;
 
 /**
@@ -39,19 +44,26 @@ export function validateMetricName(name: string): boolean {
 }
 
 /**
- * The module as prom-client's default export looks.
+ * The module as prom-client's (and @prometheus-io/client's) default export looks;
+ * `contentType` on it is the default registry's, settable as there.
  *
  * @example
  * ```ts
  * import client from "mpmetrics"; // was: import client from "prom-client";
  * const c = new client.Counter({ name: "jobs", help: "Jobs." });
  * client.collectDefaultMetrics();
+ * client.contentType = client.openMetricsContentType;
  * ```
  */
 const promClientModule = {
   register,
   Registry,
-  contentType,
+  get contentType(): string {
+    return register.contentType;
+  },
+  set contentType(value: typeof PROMETHEUS_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE) {
+    register.setContentType(value);
+  },
   prometheusContentType,
   openMetricsContentType,
   validateMetricName,
@@ -64,6 +76,9 @@ const promClientModule = {
   linearBuckets,
   exponentialBuckets,
   collectDefaultMetrics,
+  aggregators,
   AggregatorRegistry,
+  ClusterRegistry,
+  WorkerRegistry,
 };
 export default promClientModule;

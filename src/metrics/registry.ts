@@ -402,7 +402,7 @@ function withDefaultLabels(family: FamilySnapshot, defaults: LabelPairs): Family
 
 function checkContentType(contentType: string): RegistryContentType {
   if (contentType !== PROMETHEUS_CONTENT_TYPE && contentType !== OPENMETRICS_CONTENT_TYPE) {
-    throw new TypeError(`Content type ${JSON.stringify(contentType)} is not supported: use Registry.PROMETHEUS_CONTENT_TYPE or Registry.OPENMETRICS_CONTENT_TYPE`);
+    throw new TypeError(`Content type ${contentType} is unsupported: use Registry.PROMETHEUS_CONTENT_TYPE or Registry.OPENMETRICS_CONTENT_TYPE`);
   }
   return contentType;
 }

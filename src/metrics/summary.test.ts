@@ -108,11 +108,11 @@ test("bad input: a clear TypeError or RangeError, and the heap as it was", withH
   plain.observe(1);
   const before = await registry.metrics();
   const mappedBefore = heap.mappedBytes;
-  assert.throws(() => s.observe({ kind: "a" }, NaN), { name: "RangeError", message: 'Cannot observe summary "careful" with NaN: the value must be finite' });
+  assert.throws(() => s.observe({ kind: "a" }, NaN), { name: "RangeError", message: 'Value is not a valid number: NaN. Cannot observe summary "careful" with NaN: the value must be finite' });
   assert.throws(() => s.observe({ kind: "a" }, Infinity), RangeError);
   assert.throws(() => s.labels("a").observe(-Infinity), RangeError);
   assert.throws(() => plain.observe(NaN), { name: "RangeError", message: /"careful_plain" with NaN/ });
-  assert.throws(() => s.observe({ kind: "a" }, "1" as unknown as number), { name: "TypeError", message: 'Cannot observe summary "careful" with 1: the value must be a number' });
+  assert.throws(() => s.observe({ kind: "a" }, "1" as unknown as number), { name: "TypeError", message: 'Value is not a valid number: 1. Cannot observe summary "careful" with 1: the value must be a number' });
   assert.throws(() => s.observe({ kind: "a" }, undefined as unknown as number), TypeError);
   assert.throws(() => (plain.observe as (v?: number) => void)(), TypeError);
   assert.throws(() => s.labels("a").observe(null as unknown as number), TypeError);

@@ -16,7 +16,8 @@ export function isMetricName(name: unknown): boolean {
 
 /** Throws a TypeError unless `name` is a valid metric name. */
 export function checkMetricName(name: unknown): string {
-  if (typeof name !== "string") throw new TypeError(`A metric name must be a string, got ${typeof name}`);
+  if (name === undefined) throw new TypeError("Missing mandatory name parameter: a metric needs a name (a string such as \"http_requests\")");
+  if (typeof name !== "string") throw new TypeError(`Invalid metric name: a metric name must be a string, got ${typeof name}`);
   if (!metricNamePattern.test(name)) {
     throw new TypeError(`Invalid metric name "${name}": it must match [a-zA-Z_:][a-zA-Z0-9_:]*`);
   }
@@ -42,6 +43,7 @@ export function checkLabelNames(metric: string, labelNames: unknown, reserved: r
 
 /** Throws unless `help` is a string. */
 export function checkHelp(metric: string, help: unknown): string {
+  if (help === undefined) throw new TypeError(`Missing mandatory help parameter: help of "${metric}" must be a string, got undefined`);
   if (typeof help !== "string") throw new TypeError(`help of "${metric}" must be a string, got ${typeof help}`);
   return help;
 }
@@ -53,15 +55,22 @@ export function labelValueString(metric: string, label: string, value: unknown):
   throw new TypeError(`Label "${label}" of "${metric}" must be a string or a number, got ${value === null ? "null" : typeof value}`);
 }
 
-/** The error for a counter increment that is negative or not finite. */
+/** prom-client's rendering of a label-name list in its messages (`util.inspect`). */
+export function inspectNames(names: readonly string[]): string {
+  return names.length === 0 ? "[]" : `[ ${names.map((name) => `'${name}'`).join(", ")} ]`;
+}
+
+/** The error for a counter increment that is negative or not finite (prom-client's words first). */
 export function badIncrement(metric: string, value: unknown): Error {
-  if (typeof value !== "number") return new TypeError(`Cannot increment counter "${metric}" by ${String(value)}: increments must be numbers`);
-  return new RangeError(`Cannot increment counter "${metric}" by ${value}: increments must be finite and >= 0`);
+  if (typeof value !== "number") return new TypeError(`Value is not a valid number: ${String(value)}. Cannot increment counter "${metric}" by ${String(value)}: increments must be numbers`);
+  if (value < 0) return new RangeError(`It is not possible to decrease a counter. Cannot increment counter "${metric}" by ${value}: increments must be finite and >= 0`);
+  return new RangeError(`Value is not a valid number: ${value}. Cannot increment counter "${metric}" by ${value}: increments must be finite and >= 0`);
 }
 
 /** Throws unless `value` is a number; `finite` also rejects NaN and infinities. */
 export function checkNumber(metric: string, action: string, value: unknown, finite: boolean): number {
-  if (typeof value !== "number") throw new TypeError(`Cannot ${action} "${metric}" with ${String(value)}: the value must be a number`);
-  if (finite && !Number.isFinite(value)) throw new RangeError(`Cannot ${action} "${metric}" with ${value}: the value must be finite`);
+  const what = action.startsWith("increment") || action.startsWith("decrement") ? "Delta" : "Value"; // prom-client's words
+  if (typeof value !== "number") throw new TypeError(`${what} is not a valid number: ${String(value)}. Cannot ${action} "${metric}" with ${String(value)}: the value must be a number`);
+  if (finite && !Number.isFinite(value)) throw new RangeError(`${what} is not a valid number: ${value}. Cannot ${action} "${metric}" with ${value}: the value must be finite`);
   return value;
 }
