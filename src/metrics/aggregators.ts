@@ -15,7 +15,7 @@ export type AggregatorFunction = (metrics: readonly CollectorMetricObject[]) => 
 /** The names prom-client gives its aggregators. */
 export type Aggregator = "omit" | "sum" | "first" | "min" | "max" | "average";
 
-function labelKey(labels: Readonly<Record<string, string | number>> | undefined): string {
+function labelKey(labels: Readonly<Partial<Record<string, string | number>>> | undefined): string {
   const names = Object.keys(labels ?? {}).sort();
   return JSON.stringify(names.map((name) => [name, labels![name]]));
 }

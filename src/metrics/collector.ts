@@ -15,7 +15,7 @@ import type { MetricExemplar, MetricObjectWithValues } from "./metric_object.ts"
 /** One value of a collector's MetricObject, as prom-client's `get()` shapes it. */
 export interface CollectorValue {
   readonly value: number;
-  readonly labels?: Readonly<Record<string, string | number>>;
+  readonly labels?: Readonly<Partial<Record<string, string | number>>>;
   readonly metricName?: string;
   readonly exemplar?: MetricExemplar | null;
 }
@@ -57,7 +57,7 @@ export function isCollector(value: unknown): value is Collector {
 
 const knownTypes = new Set<string>(["counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown"]);
 
-function pairsOf(labels: Readonly<Record<string, string | number>> | undefined, leaveOut?: string): [string, string][] {
+function pairsOf(labels: Readonly<Partial<Record<string, string | number>>> | undefined, leaveOut?: string): [string, string][] {
   const pairs: [string, string][] = [];
   if (labels === undefined || labels === null) return pairs;
   for (const name of Object.keys(labels)) if (name !== leaveOut && labels[name] !== undefined) pairs.push([name, String(labels[name])]);

@@ -69,7 +69,7 @@ test("the default mode: one value that every isolate moves, atomically", withHea
     g.dec(1);
     other.gauge.set(other.gauge.labels().get() * 2); // a set from any isolate replaces it
     assert.equal((await scrape(registry)).get("shared_level{}"), 14);
-    assert.deepEqual(await g.get(), { name: "shared_level", help: "Shared.", type: "gauge", values: [{ value: 14, labels: {} }], aggregator: "shared" });
+    assert.deepEqual(await g.get(), { name: "shared_level", help: "Shared.", type: "gauge", values: [{ value: 14, labels: {} }], aggregator: "sum" });
   } finally {
     other.heap.close(false);
   }
@@ -171,7 +171,7 @@ test('"sum" keeps every isolate that ever wrote; "livesum" only live ones; an ad
     assert.equal(samples.get('g_livesum{k="x"}'), 11);
     assert.equal(samples.get('g_sum{k="x"}'), 8);
     assert.equal(live.labels("x").get(), 11);
-    assert.deepEqual((await live.get()).aggregator, "livesum");
+    assert.deepEqual((await live.get()).aggregator, "sum", "prom-client's word for it");
   } finally {
     for (const h of [a.heap, b.heap, c]) h?.close(false);
   }

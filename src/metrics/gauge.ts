@@ -589,8 +589,10 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   }
 
   /**
-   * The gauge's mode: how the values of several processes combine; `get()` and
-   * `getMetricsAsJSON()` report it as prom-client's `aggregator`.
+   * How the values of several processes combine, in prom-client's words as `get()` and
+   * `getMetricsAsJSON()` report it: `"sum"` for the default mode (prom-client's default)
+   * and for `"sum"`/`"livesum"`, `"min"`, `"max"`; the mode's own name for the modes
+   * prom-client has no word for (`"mostrecent"`, `"pid"`).
    *
    * @example
    * ```ts
@@ -598,7 +600,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
    * ```
    */
   override get aggregator(): string {
-    return this.mode;
+    return this.mode === "shared" || this.mode === "livesum" ? "sum" : this.mode;
   }
 
   protected allocateSeriesLocked(): RecordStorage {

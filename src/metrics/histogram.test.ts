@@ -226,7 +226,7 @@ test("bad input: a clear TypeError, and the heap as it was", withHeap(async (hea
   h.observe({ kind: "a" }, 1);
   const before = await registry.metrics();
   const mappedBefore = heap.mappedBytes;
-  assert.throws(() => h.observe("1" as unknown as number), { name: "TypeError", message: 'Cannot observe "1" in histogram "careful": the value must be a number' });
+  assert.throws(() => h.observe("1" as unknown as number), { name: "TypeError", message: 'Value is not a valid number: 1. Cannot observe "1" in histogram "careful": the value must be a number' });
   assert.throws(() => h.observe({ kind: "b" }, "1" as unknown as number), TypeError);
   assert.throws(() => h.observe({ kind: "b" } as never), { name: "TypeError", message: /Cannot observe undefined in histogram "careful"/ });
   assert.throws(() => h.observe(null as unknown as number), TypeError);

@@ -220,7 +220,7 @@ function bucketIndex(bounds: Float64Array, value: number): number {
 }
 
 function badObservation(name: string, value: unknown): TypeError {
-  return new TypeError(`Cannot observe ${value === null ? "null" : typeof value === "string" ? JSON.stringify(value) : String(value)} in histogram "${name}": the value must be a number`);
+  return new TypeError(`Value is not a valid number: ${String(value)}. Cannot observe ${value === null ? "null" : typeof value === "string" ? JSON.stringify(value) : String(value)} in histogram "${name}": the value must be a number`);
 }
 
 /** Unit observations go to a bucket's int32 count below this bound, then to its overflow cell. */

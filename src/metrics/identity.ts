@@ -92,8 +92,8 @@ export function heapWideHoldersOf(shared: SharedDirectory, record: number): numb
 /** What {@link claimInstance} chose. */
 export interface Claim {
   readonly record: number;
-  /** The instance was recycled: its old series were removed and must be reset. */
-  readonly recycled: boolean;
+  /** A recycled instance's series (removed now; the metric resets their storage); else empty. */
+  readonly recycledSeries: readonly number[];
 }
 
 /**
@@ -148,18 +148,15 @@ export function claimInstance(
       if (holders > 0 && shareable === 0 && !holdings.ever.has(record)) shareable = record;
       if (holders === 0 && recyclable === 0) recyclable = record;
     }
-    if (joinable !== 0) return { record: joinable, recycled: false };
-    if (shareable !== 0) return { record: shareable, recycled: false };
-    if (recyclable !== 0) {
-      removeEverySeriesLocked(shared, recyclable);
-      return { record: recyclable, recycled: true };
-    }
+    if (joinable !== 0) return { record: joinable, recycledSeries: [] };
+    if (shareable !== 0) return { record: shareable, recycledSeries: [] };
+    if (recyclable !== 0) return { record: recyclable, recycledSeries: removeEverySeriesLocked(shared, recyclable) };
     if (free < 0) throw new RangeError(`Metric "${name}" has ${instancesMax} instances held at once, the most allowed: clear() registries you no longer use`);
     const storage = allocate();
     if (storage.cellsCount !== undefined || storage.cellsStrideBytes !== undefined) {
       throw new TypeError(`Metric-level storage of "${name}" may not use cellsCount or cellsStrideBytes: those fields count holders`);
     }
-    return { record: directory.insertLocked(RecordKind.metric, 0, instanceKey(name, free), value, storage), recycled: false };
+    return { record: directory.insertLocked(RecordKind.metric, 0, instanceKey(name, free), value, storage), recycledSeries: [] };
   }
   holdings.held.set(claim.record, (holdings.held.get(claim.record) ?? 0) + 1);
   holdings.ever.add(claim.record);
@@ -195,13 +192,15 @@ export function releaseInstance(shared: SharedDirectory, record: number, heapWid
  * (before its first use, when an unlabelled metric's one series becomes visible again,
  * at zero).
  */
-function removeEverySeriesLocked(shared: SharedDirectory, metricRecord: number): void {
+function removeEverySeriesLocked(shared: SharedDirectory, metricRecord: number): readonly number[] {
   const { directory } = shared;
   const now = Date.now();
+  if (directory.loadField(metricRecord, RecordField.seriesCount) === 0) return [];
   const series = directory.list().seriesByMetric.get(metricRecord) ?? [];
   for (const record of series) {
     directory.setFlags(record, SeriesFlag.removed);
     directory.addToField(record, RecordField.epoch, 1);
     directory.setCreatedMs(record, now);
   }
+  return series;
 }

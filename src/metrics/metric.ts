@@ -12,7 +12,7 @@
 import type { Heap } from "../heap/heap.ts";
 import { defaultHeap } from "../heap/default_heap.ts";
 import { type CellBlock, cellBlockOf, WriterCells } from "../heap/cells.ts";
-import { RecordField, RecordKind, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
+import { type DirectoryListing, RecordField, RecordKind, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import { type SharedDirectory, sharedDirectory } from "../heap/shared_directory.ts";
 import type { FamilySnapshot, LabelPairs, MetricType } from "../exposition/snapshot.ts";
 import { checkHelp, checkLabelNames, checkMetricName, inspectNames, labelValueString } from "./validate.ts";
@@ -197,8 +197,8 @@ export abstract class Metric<T extends string, Child> {
   #released = false;
   /** Whether this object was made for a heap-wide registry (counted apart: identity.ts). */
   #heapWide: boolean;
-  /** A recycled instance's type-specific storage still needs zeroing (done before first use). */
-  #pendingReset: boolean;
+  /** Series of a recycled instance whose type-specific storage still needs zeroing (before first use). */
+  #pendingReset: readonly number[];
   #unlabelled: Child | undefined;
   readonly #labelIndex: Map<string, number>;
 
@@ -224,7 +224,7 @@ export abstract class Metric<T extends string, Child> {
     this.#heapWide = heapWide !== undefined;
     const claim = claimInstance(this.shared, { heapWide: this.#heapWide, none: registries.length === 0 }, name, JSON.stringify(this.descriptor), () => this.allocateMetricLocked());
     this.record = claim.record;
-    this.#pendingReset = claim.recycled;
+    this.#pendingReset = claim.recycledSeries;
     releaseOnCollect.register(this, { shared: this.shared, record: this.record, heapWide: this.#heapWide }, this);
     for (const registry of registries) registry.registerMetric(this as Metric<string, unknown>);
   }
@@ -249,9 +249,10 @@ export abstract class Metric<T extends string, Child> {
 
   /** Zeroes what a recycled instance left in type-specific storage; a no-op after the first call. */
   #settle(): void {
-    if (!this.#pendingReset) return;
-    this.#pendingReset = false;
-    this.#resetAll();
+    if (this.#pendingReset.length === 0) return;
+    const series = this.#pendingReset;
+    this.#pendingReset = [];
+    this.#resetSeriesRecords(series);
   }
 
   /** Allocates one new series' storage; called under the heap lock. */
@@ -279,15 +280,23 @@ export abstract class Metric<T extends string, Child> {
     return this.snapshotFromHeap();
   }
 
+  /**
+   * The family as of `listing` (a directory listing of this metric's heap taken after
+   * `collect` ran), without running `collect`: a registry lists the heap once per scrape.
+   */
+  snapshotListed(listing: DirectoryListing): FamilySnapshot {
+    return this.snapshotFromHeap(listing.seriesByMetric.get(this.record) ?? []);
+  }
+
   /** Runs the `collect` callback, if any (a registry does this before reading the heap). */
   async runCollect(): Promise<void> {
     if (this.#collect !== undefined) await this.#collect.call(this as Metric<T, unknown>);
   }
 
   /** The family as of now, without running `collect` (what a scrape of another process's metric gives). */
-  protected snapshotFromHeap(): FamilySnapshot {
+  protected snapshotFromHeap(series?: readonly number[]): FamilySnapshot {
     this.#settle();
-    return readFamily({ shared: this.shared, record: this.record, descriptor: this.descriptor, series: this.#seriesRecords() });
+    return readFamily({ shared: this.shared, record: this.record, descriptor: this.descriptor, series: series ?? this.#seriesRecords() });
   }
 
   /**
@@ -319,13 +328,13 @@ export abstract class Metric<T extends string, Child> {
    */
   reset(): void {
     this.#settle();
-    this.#resetAll();
+    this.#resetSeriesRecords(this.#seriesRecords());
   }
 
-  #resetAll(): void {
+  #resetSeriesRecords(series: readonly number[]): void {
     const now = Date.now();
     const { directory } = this.shared;
-    for (const record of this.#seriesRecords()) {
+    for (const record of series) {
       if (this.labelNames.length === 0) directory.clearFlags(record, SeriesFlag.removed);
       else directory.setFlags(record, SeriesFlag.removed);
       this.resetSeries(record, now);

@@ -20,6 +20,7 @@
 
 import { defaultHeap } from "../heap/default_heap.ts";
 import type { Heap } from "../heap/heap.ts";
+import type { DirectoryListing } from "../heap/directory.ts";
 import { sharedDirectory } from "../heap/shared_directory.ts";
 import {
   negotiate,
@@ -221,7 +222,7 @@ export class Registry implements MetricRegistrar {
   async getMetricsAsJSON(aggregator?: string): Promise<MetricObjectWithValues[]> {
     const own = await Promise.all(this.getMetricsAsArray(aggregator).map(async (metric) => withDefaultLabelsObject(await metric.get() as MetricObjectWithValues, this.#defaultLabels)));
     if (aggregator !== undefined && aggregator !== "sum") return own;
-    const others = (await this.#othersOnHeap()).map((family) => toMetricObject(this.#withDefaults(family)));
+    const others = this.#othersOnHeap(new Map()).map((family) => toMetricObject(this.#withDefaults(family)));
     return [...own, ...others];
   }
 
@@ -230,8 +231,20 @@ export class Registry implements MetricRegistrar {
    * included. `collect` callbacks and collectors run first, in this process.
    */
   async collect(): Promise<FamilySnapshot[]> {
-    const own = await Promise.all([...this.#metrics.values()].map((metric) => familyOf(metric)));
-    return [...own, ...(await this.#othersOnHeap())].map((family) => this.#withDefaults(family));
+    const entries = [...this.#metrics.values()];
+    // collect() callbacks and collectors first: they may add series, which the listing must then include.
+    const collected = await Promise.all(entries.map(async (metric) => {
+      if (metric instanceof Metric) return void (await metric.runCollect());
+      return familyOfMetricObject(await metric.get() as CollectorMetricObject);
+    }));
+    const listings = new Map<Heap, DirectoryListing>();
+    const own = entries.map((metric, i) => {
+      if (!(metric instanceof Metric)) return collected[i]!;
+      let listing = listings.get(metric.heap);
+      if (listing === undefined) listings.set(metric.heap, listing = sharedDirectory(metric.heap).directory.list());
+      return metric.snapshotListed(listing);
+    });
+    return [...own, ...this.#othersOnHeap(listings)].map((family) => this.#withDefaults(family));
   }
 
   /**
@@ -351,12 +364,11 @@ export class Registry implements MetricRegistrar {
    * leaving out names this registry reports itself: per name, the earliest instance
    * still held (identity.ts). Empty for a registry that is not heap-wide.
    */
-  async #othersOnHeap(): Promise<FamilySnapshot[]> {
+  #othersOnHeap(listings: ReadonlyMap<Heap, DirectoryListing>): FamilySnapshot[] {
     if (this.#heap === undefined) return [];
     const heap = this.#heap === "default" ? defaultHeap() : this.#heap;
     const shared = sharedDirectory(heap);
-    const { directory } = shared;
-    const listing = directory.list();
+    const listing = listings.get(heap) ?? shared.directory.list();
     const seen = new Set(this.#metrics.keys());
     const families: FamilySnapshot[] = [];
     for (const record of listing.metrics) {
