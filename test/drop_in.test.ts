@@ -55,7 +55,7 @@ test("prom-client code, with only the import changed", async () => {
   assert.equal(register.getSingleMetric("dropin_requests_total"), counter, "found by the name it was given");
   assert.equal(register.getSingleMetric("dropin_requests"), counter);
   const json = await register.getMetricsAsJSON();
-  const requests = json.find((m) => m.name === "dropin_requests")!; // the family name: samples are dropin_requests_total
+  const requests = json.find((m) => m.name === "dropin_requests_total")!; // the name as given, as prom-client's
   assert.equal(requests.type, "counter");
   assert.deepEqual(requests.values.map((v) => [v.labels, v.value]).sort(), [[{}, 11], [{ code: "200" }, 2]].sort());
 });

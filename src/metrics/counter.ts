@@ -168,7 +168,7 @@ export class Counter<T extends string = string> extends Metric<T, CounterChild> 
 
   constructor(config: CounterConfiguration<T>) {
     super(
-      { type: "counter", reservedLabels: [], settings: counterSettings(config as { name?: unknown; enableExemplars?: unknown }) },
+      { type: "counter", reservedLabels: [], settings: counterSettings(config as { name?: unknown; enableExemplars?: unknown }), givenName: config?.name },
       { ...config, name: typeof config?.name === "string" ? config.name.replace(/_total$/, "") : config?.name },
     );
     this.enableExemplars = config.enableExemplars === true;

@@ -167,6 +167,8 @@ export interface MetricKind {
   readonly reservedLabels: readonly string[];
   /** Per-type settings stored in the descriptor. */
   readonly settings: Readonly<Record<string, unknown>>;
+  /** The name as the user gave it, where the type changes it (a counter's `_total`); what `get()` reports. */
+  readonly givenName?: string;
 }
 
 /**
@@ -174,8 +176,10 @@ export interface MetricKind {
  * `labels(...)` returns).
  */
 export abstract class Metric<T extends string, Child> {
-  /** The metric name. */
+  /** The metric name (a counter's without `_total`). */
   readonly name: string;
+  /** The name as given, as prom-client keeps it and `get()` reports it. */
+  readonly givenName: string;
   /** The help text. */
   readonly help: string;
   /** The label names, in order. */
@@ -206,6 +210,7 @@ export abstract class Metric<T extends string, Child> {
     if (config === null || typeof config !== "object") throw new TypeError(`A ${kind.type} needs a configuration object`);
     const name = checkMetricName(config.name);
     this.name = name;
+    this.givenName = typeof kind.givenName === "string" ? kind.givenName : name;
     this.help = checkHelp(name, config.help);
     this.labelNames = checkLabelNames(name, config.labelNames, kind.reservedLabels) as T[];
     this.#labelIndex = new Map(this.labelNames.map((label, i) => [label, i]));
@@ -308,7 +313,7 @@ export abstract class Metric<T extends string, Child> {
    * ```
    */
   async get(): Promise<MetricObjectWithValues> {
-    return { ...toMetricObject(await this.snapshot()), aggregator: this.aggregator };
+    return { ...toMetricObject(await this.snapshot()), name: this.givenName, aggregator: this.aggregator };
   }
 
   /** How the values of several processes combine, as `get()` reports it (prom-client's `aggregator`). */
