@@ -268,3 +268,24 @@ test("getMetricsAsString, getSingleMetricAsString, aggregator filters, contentTy
   assert.equal(typeof new WorkerRegistry().workerMetrics, "function");
   ClusterRegistry.setRegistries(registry);
 }));
+
+test("@prometheus-io/client 0.16.1: the same names, and aggregator filters as there", withHeap(async (heap, registry) => {
+  const next = (await import("@prometheus-io/client")).default as unknown as Record<string, unknown> & {
+    Registry: new () => { getMetricsAsArray(aggregator?: string): { name: string }[]; getMetricsAsJSON(aggregator?: string): Promise<{ name: string }[]> };
+    Gauge: new (config: object) => unknown;
+  };
+  const ours = await import("../index.ts");
+  for (const name of Object.keys(next)) assert.ok(name === "Pushgateway" || name in ours, `${name} is exported`);
+  const theirs = new next.Registry();
+  new next.Gauge({ name: "peak", help: "P.", aggregator: "max", registers: [theirs] });
+  new next.Gauge({ name: "level", help: "L.", registers: [theirs] });
+  new Gauge({ name: "peak", help: "P.", aggregator: "max", heap, registers: [registry] });
+  new Gauge({ name: "level", help: "L.", heap, registers: [registry] });
+  // Its filters use iterator helpers (Node >= 22); Node 20 cannot run them, ours can.
+  const iteratorHelpers = typeof (globalThis as { Iterator?: { prototype?: { filter?: unknown } } }).Iterator?.prototype?.filter === "function";
+  for (const aggregator of ["max", "sum", "first"]) {
+    const expected = iteratorHelpers ? theirs.getMetricsAsArray(aggregator).map((m) => m.name) : { max: ["peak"], sum: ["level"], first: [] }[aggregator];
+    assert.deepEqual(registry.getMetricsAsArray(aggregator).map((m) => m.name), expected, aggregator);
+    if (iteratorHelpers) assert.deepEqual((await registry.getMetricsAsJSON(aggregator)).map((m) => m.name), (await theirs.getMetricsAsJSON(aggregator)).map((m) => m.name));
+  }
+}));
