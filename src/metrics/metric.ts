@@ -313,7 +313,22 @@ export abstract class Metric<T extends string, Child> {
    * ```
    */
   async get(): Promise<MetricObjectWithValues> {
-    return { ...toMetricObject(await this.snapshot()), name: this.givenName, aggregator: this.aggregator };
+    return this.objectOf(await this.snapshot());
+  }
+
+  /**
+   * A family of this metric in prom-client's shape, as {@link get} returns it: the name
+   * as given, this metric's aggregator, and `exemplar: null` on a histogram's finite
+   * buckets that have none when exemplars are enabled (prom-client's shape).
+   */
+  objectOf(family: FamilySnapshot): MetricObjectWithValues {
+    const object = toMetricObject(family);
+    let values = object.values;
+    if (family.type === "histogram" && this.descriptor.settings.exemplars === true) {
+      const bucket = `${family.name}_bucket`;
+      values = values.map((v) => (v.metricName === bucket && v.labels.le !== "+Inf" && v.exemplar === undefined ? { ...v, exemplar: null } : v));
+    }
+    return { ...object, values, name: this.givenName, aggregator: this.aggregator };
   }
 
   /** How the values of several processes combine, as `get()` reports it (prom-client's `aggregator`). */

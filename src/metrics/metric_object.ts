@@ -19,8 +19,11 @@ export interface MetricValue {
   readonly value: number;
   readonly labels: Readonly<Record<string, string | number>>;
   readonly metricName?: string;
-  /** The latest exemplar of a counter series or histogram bucket, when there is one. */
-  readonly exemplar?: MetricExemplar;
+  /**
+   * The latest exemplar of a counter series or histogram bucket, when there is one;
+   * `null` on a histogram's finite bucket without one when exemplars are enabled.
+   */
+  readonly exemplar?: MetricExemplar | null;
 }
 
 function exemplarObject(exemplar: ExemplarSnapshot | undefined): { exemplar?: MetricExemplar } {

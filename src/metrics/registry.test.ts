@@ -289,3 +289,26 @@ test("@prometheus-io/client 0.16.1: the same names, and aggregator filters as th
     if (iteratorHelpers) assert.deepEqual((await registry.getMetricsAsJSON(aggregator)).map((m) => m.name), (await theirs.getMetricsAsJSON(aggregator)).map((m) => m.name));
   }
 }));
+
+test("getMetricsAsJSON shapes as prom-client's: exemplars (null where it has null), a counter's name as given, a gauge's sum", withHeap(async (heap) => {
+  const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+  const theirs = new promClient.Registry();
+  theirs.setContentType(promClient.openMetricsContentType as never);
+  for (const [lib, registers] of [["ours", [registry]], ["pc", [theirs]]] as const) {
+    const make = lib === "ours" ? { Counter, Histogram, Gauge } : (promClient as unknown as { Counter: typeof Counter; Histogram: typeof Histogram; Gauge: typeof Gauge });
+    const extra = lib === "ours" ? { heap } : {};
+    const c = new make.Counter({ name: "jobs_total", help: "J.", labelNames: ["a"], enableExemplars: true, registers: registers as never, ...extra });
+    c.inc({ labels: { a: "1" }, value: 2 });
+    c.inc({ labels: { a: "2" }, value: 1, exemplarLabels: { trace: "t1" } });
+    const h = new make.Histogram({ name: "h", help: "H.", buckets: [1, 2], enableExemplars: true, registers: registers as never, ...extra });
+    h.observe({ value: 0.5 });
+    h.observe({ value: 1.5, exemplarLabels: { trace: "t2" } });
+    new make.Gauge({ name: "g", help: "G.", registers: registers as never, ...extra }).set(1);
+  }
+  const strip = (json: readonly object[]) =>
+    JSON.parse(JSON.stringify(json, (key, value) => (key === "timestamp" ? "t" : value))).map((m: { values: object[] }) => ({
+      ...m,
+      values: m.values.map((v) => Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))),
+    }));
+  assert.deepEqual(strip(await registry.getMetricsAsJSON()), strip(await theirs.getMetricsAsJSON()));
+}));

@@ -220,9 +220,14 @@ export class Registry implements MetricRegistrar {
    * ```
    */
   async getMetricsAsJSON(aggregator?: string): Promise<MetricObjectWithValues[]> {
-    const own = await Promise.all(this.getMetricsAsArray(aggregator).map(async (metric) => withDefaultLabelsObject(await metric.get() as MetricObjectWithValues, this.#defaultLabels)));
+    const entries = this.getMetricsAsArray(aggregator);
+    const { collected, listings } = await this.#gather(entries);
+    const own = entries.map((metric, i) => {
+      const object = metric instanceof Metric ? metric.objectOf(metric.snapshotListed(listingOf(listings, metric))) : collected[i] as MetricObjectWithValues;
+      return withDefaultLabelsObject(object, this.#defaultLabels);
+    });
     if (aggregator !== undefined && aggregator !== "sum") return own;
-    const others = this.#othersOnHeap(new Map()).map((family) => toMetricObject(this.#withDefaults(family)));
+    const others = this.#othersOnHeap(listings).map((family) => toMetricObject(this.#withDefaults(family)));
     return [...own, ...others];
   }
 
@@ -232,19 +237,29 @@ export class Registry implements MetricRegistrar {
    */
   async collect(): Promise<FamilySnapshot[]> {
     const entries = [...this.#metrics.values()];
-    // collect() callbacks and collectors first: they may add series, which the listing must then include.
-    const collected = await Promise.all(entries.map(async (metric) => {
-      if (metric instanceof Metric) return void (await metric.runCollect());
-      return familyOfMetricObject(await metric.get() as CollectorMetricObject);
-    }));
-    const listings = new Map<Heap, DirectoryListing>();
-    const own = entries.map((metric, i) => {
-      if (!(metric instanceof Metric)) return collected[i]!;
-      let listing = listings.get(metric.heap);
-      if (listing === undefined) listings.set(metric.heap, listing = sharedDirectory(metric.heap).directory.list());
-      return metric.snapshotListed(listing);
-    });
+    const { collected, listings } = await this.#gather(entries);
+    const own = entries.map((metric, i) =>
+      metric instanceof Metric ? metric.snapshotListed(listingOf(listings, metric)) : familyOfMetricObject(collected[i] as CollectorMetricObject)
+    );
     return [...own, ...this.#othersOnHeap(listings)].map((family) => this.#withDefaults(family));
+  }
+
+  /**
+   * Runs `collect` callbacks and collectors' `get()` (their results, by index), then
+   * lists each heap involved once: callbacks may add series, which the listing must
+   * include, and one listing per scrape keeps a scrape of many metrics cheap.
+   */
+  async #gather(entries: readonly RegisteredMetric[]): Promise<{ collected: unknown[]; listings: Map<Heap, DirectoryListing> }> {
+    const collected = await Promise.all(entries.map(async (metric) => metric instanceof Metric ? void (await metric.runCollect()) : await metric.get()));
+    const listings = new Map<Heap, DirectoryListing>();
+    for (const metric of entries) {
+      if (metric instanceof Metric && !listings.has(metric.heap)) listings.set(metric.heap, sharedDirectory(metric.heap).directory.list());
+    }
+    if (this.#heap !== undefined) {
+      const heap = this.#heap === "default" ? defaultHeap() : this.#heap;
+      if (!listings.has(heap)) listings.set(heap, sharedDirectory(heap).directory.list());
+    }
+    return { collected, listings };
   }
 
   /**
@@ -381,6 +396,12 @@ export class Registry implements MetricRegistrar {
     }
     return families;
   }
+}
+
+function listingOf(listings: ReadonlyMap<Heap, DirectoryListing>, metric: Metric<string, unknown>): DirectoryListing {
+  const listing = listings.get(metric.heap);
+  if (listing === undefined) throw new RangeError(`No directory listing for the heap of "${metric.name}": a registry bug`);
+  return listing;
 }
 
 async function familyOf(metric: RegisteredMetric): Promise<FamilySnapshot> {
