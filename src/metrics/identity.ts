@@ -45,6 +45,7 @@
 import type { Heap } from "../heap/heap.ts";
 import { RecordField, RecordKind, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { SharedDirectory } from "../heap/shared_directory.ts";
+import { HeapError } from "../native/index.ts";
 
 /** Most instances one name may have: a bound on the probe loop. */
 export const instancesMax = 4096;
@@ -176,11 +177,11 @@ export function releaseInstance(shared: SharedDirectory, record: number, heapWid
   const { directory, heap } = shared;
   const holdings = holdingsOf(heap);
   const count = holdings.held.get(record) ?? 0;
-  if (count === 0) throw new RangeError(`This process does not hold the metric record at ${record}`);
+  if (count === 0) throw new RangeError(`This process does not hold the metric record at ${record} of heap ${heap.path}: it was released already`);
   if (count === 1) holdings.held.delete(record);
   else holdings.held.set(record, count - 1);
   heap.withLock(() => {
-    if (holdersOf(shared, record) === 0) throw new RangeError(`The metric record at ${record} of heap ${heap.path} has no holders: the file is damaged`);
+    if (holdersOf(shared, record) === 0) throw new HeapError("corrupt", `The metric record at ${record} of heap ${heap.path} has no holders left to release: the file is damaged`);
     directory.addToField(record, RecordField.holders, -1);
     if (heapWide) directory.addToField(record, RecordField.heapWideHolders, -1);
   });
