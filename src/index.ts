@@ -49,5 +49,8 @@ import { Pushgateway } from "./edges/pushgateway.ts";
  * const gateway = new client.Pushgateway("http://127.0.0.1:9091");
  * ```
  */
-const client = { ...promClientModule, Pushgateway };
+const client: typeof promClientModule & { readonly Pushgateway: typeof Pushgateway } = Object.defineProperties(
+  {},
+  { ...Object.getOwnPropertyDescriptors(promClientModule), Pushgateway: { value: Pushgateway, enumerable: true } },
+) as typeof promClientModule & { readonly Pushgateway: typeof Pushgateway }; // descriptors, so that `contentType` stays a settable accessor
 export default client;

@@ -114,6 +114,10 @@ describe("an app's metrics, tested as prom-client users test them", () => {
     register.clear();
     new client.Counter({ name: "app_logins", help: "Logins." }).inc(2);
     assert.deepEqual(await valuesOf("app_logins"), [[{}, 2, undefined]]);
+    client.contentType = client.openMetricsContentType;
+    assert.equal(register.contentType, client.openMetricsContentType, "client.contentType sets the default registry's, as prom-client's");
+    assert.equal(client.contentType, client.openMetricsContentType);
+    client.contentType = client.prometheusContentType;
   });
 
   test("mistakes throw with prom-client's messages", () => {

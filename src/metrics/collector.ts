@@ -93,7 +93,7 @@ function leOf(le: string | number | undefined): number {
 /**
  * Turns a collector's MetricObject into a family snapshot for the serializers.
  * Unknown types are served as `unknown`; a counter's family name drops `_total`
- * (the serializers add suffixes).
+ * (the serializers add suffixes; `givenName` keeps it for Prometheus text).
  *
  * @example
  * ```ts
@@ -113,6 +113,7 @@ export function familyOfMetricObject(object: CollectorMetricObject): FamilySnaps
       return {
         type,
         name: name.replace(/_total$/, ""),
+        ...(name.endsWith("_total") ? { givenName: name } : {}),
         help,
         series: values.map((v) => ({ labels: pairsOf(v.labels), value: v.value, ...(exemplarOf(v.exemplar) ? { exemplar: exemplarOf(v.exemplar) } : {}) })),
       };

@@ -100,5 +100,5 @@ export function toMetricObject(family: FamilySnapshot): MetricObjectWithValues {
       }
       break;
   }
-  return { name, help: family.help, type: family.type, values, aggregator: "sum" };
+  return { name: family.givenName ?? name, help: family.help, type: family.type, values, aggregator: "sum" };
 }

@@ -61,8 +61,9 @@ const promClientModule = {
   get contentType(): string {
     return register.contentType;
   },
-  set contentType(value: typeof PROMETHEUS_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE) {
-    register.setContentType(value);
+  /** Sets the default registry's content type; anything but the two content types is a TypeError. */
+  set contentType(value: string) {
+    register.setContentType(value as typeof PROMETHEUS_CONTENT_TYPE);
   },
   prometheusContentType,
   openMetricsContentType,

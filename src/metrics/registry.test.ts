@@ -59,7 +59,7 @@ test("clear(): nothing reported; the name defined again, with another type and l
   again.inc({ queue: "a" });
   theirAgain.inc({ queue: "a" });
   assert.deepEqual(valuesOf(await registry.getMetricsAsJSON()), valuesOf(await theirs.getMetricsAsJSON()));
-  assert.equal(parseSamples(await registry.metrics()).get('jobs_total{queue="a"}'), 1);
+  assert.equal(parseSamples(await registry.metrics()).get('jobs{queue="a"}'), 1);
 }));
 
 test("removeSingleMetric(): gone from the scrape; defined again it starts from nothing; the others stay", withHeap(async (heap, registry) => {
@@ -70,14 +70,14 @@ test("removeSingleMetric(): gone from the scrape; defined again it starts from n
   registry.removeSingleMetric("jobs");
   assert.equal(registry.getSingleMetric("jobs"), undefined);
   let samples = parseSamples(await registry.metrics());
-  assert.equal(samples.has("jobs_total{}"), false);
+  assert.equal(samples.has("jobs{}"), false);
   assert.equal(samples.get("load{}"), 7);
   jobs.inc(); // a dropped object still counts, as in prom-client, but nobody reports it
   const fresh = new Counter({ name: "jobs", help: "Jobs.", heap, registers: [registry] });
   samples = parseSamples(await registry.metrics());
-  assert.equal(samples.get("jobs_total{}"), 0, "a fresh unlabelled counter shows 0, as prom-client's");
+  assert.equal(samples.get("jobs{}"), 0, "a fresh unlabelled counter shows 0, as prom-client's");
   fresh.inc(2);
-  assert.equal(parseSamples(await registry.metrics()).get("jobs_total{}"), 2);
+  assert.equal(parseSamples(await registry.metrics()).get("jobs{}"), 2);
   assert.deepEqual(registry.getMetricsAsArray().map((m) => m.name), ["load", "jobs"], "registration order, as prom-client");
 }));
 
@@ -90,12 +90,12 @@ test("two registries in one process are independent, as prom-client's", withHeap
   a.inc(1);
   b.inc(2);
   c.inc(4);
-  assert.equal(parseSamples(await one.metrics()).get("hits_total{}"), 1);
-  assert.equal(parseSamples(await two.metrics()).get("hits_total{}"), 2);
-  assert.equal(parseSamples(await registry.metrics()).get("hits_total{}"), 4);
+  assert.equal(parseSamples(await one.metrics()).get("hits{}"), 1);
+  assert.equal(parseSamples(await two.metrics()).get("hits{}"), 2);
+  assert.equal(parseSamples(await registry.metrics()).get("hits{}"), 4);
   const other = new Gauge({ name: "hits", help: "Another type in a third registry is fine.", heap, registers: [new Registry()] });
   other.set(9);
-  assert.equal(parseSamples(await one.metrics()).get("hits_total{}"), 1);
+  assert.equal(parseSamples(await one.metrics()).get("hits{}"), 1);
 }));
 
 test("a duplicate name in one registry: prom-client's error, carrying the first metric", withHeap((heap, registry) => {
@@ -156,7 +156,7 @@ test("10,000 rounds of clear() and redefinition reuse the same heap records", wi
   assert.equal(metricRecords(heap), records, "no record per round");
   assert.equal(heap.mappedBytes, bytes, "and no growth");
   const samples = parseSamples(await registry.metrics());
-  assert.equal(samples.get('churn_total{b="v"}'), 1, "the last definition, from nothing");
+  assert.equal(samples.get('churn{b="v"}'), 1, "the last definition, from nothing");
   assert.equal(samples.get("churn_gauge{}"), 1);
 }, { heap: { writerSlotsMax: 4 } }));
 
