@@ -14,6 +14,8 @@
 //! started until the process exits.
 const std = @import("std");
 const Heap = @import("heap.zig").Heap;
+const sys = @import("sys.zig");
+const inherit = @import("inherit.zig");
 const Error = @import("status.zig").Error;
 
 const assert = std.debug.assert;
@@ -87,7 +89,7 @@ fn threadExit(value: *anyopaque) callconv(.c) void {
         const handle = entry.handle.load(.acquire);
         if (handle == 0 or entry.owner_thread != self) continue;
         entry.handle.store(0, .release);
-        _ = entry.heap.close(.{ .unlink_if_last = true }) catch {};
+        _ = closeAndRelease(&entry.heap, .{ .unlink_if_last = true }) catch {};
     }
 }
 
@@ -126,7 +128,26 @@ pub fn close(handle: u32, options: Heap.CloseOptions) Error!bool {
     const entry = &entries[(handle - 1) & (handles_max - 1)];
     assert(&entry.heap == heap);
     entry.handle.store(0, .release);
+    return closeAndRelease(heap, options);
+}
+
+/// Closes a retired entry's heap; when no open handle of this process is left on its
+/// path, this process no longer offers that heap to its children (inherit.zig). The
+/// caller holds table_mutex.
+fn closeAndRelease(heap: *Heap, options: Heap.CloseOptions) Error!bool {
+    var path_buffer: [sys.path_max_bytes]u8 = undefined;
+    const path = path_buffer[0..heap.path_len];
+    @memcpy(path, heap.path());
+    defer if (!pathStillOpen(path)) inherit.released(path);
     return heap.close(options);
+}
+
+fn pathStillOpen(path: []const u8) bool {
+    for (&entries) |*entry| {
+        if (entry.handle.load(.acquire) == 0) continue;
+        if (std.mem.eql(u8, entry.heap.path(), path)) return true;
+    }
+    return false;
 }
 
 /// How many handles are open (for tests).

@@ -10,6 +10,7 @@ const slots = @import("slots.zig");
 const atomics = @import("atomics.zig");
 const file = @import("file.zig");
 const default_dir = @import("default_dir.zig");
+const inherit = @import("inherit.zig");
 
 const assert = std.debug.assert;
 const Status = status_.Status;
@@ -137,6 +138,41 @@ pub export fn mp_heap_create_default(
     };
     const handle = handles.open(&request, CreateDefaultRequest.run) catch |err| return fail(err);
     return @intCast(handle);
+}
+
+/// Writes a NUL-terminated path into `out`, or PathTooLong.
+fn writePath(out: []u8, path: []const u8) Error!void {
+    if (path.len + 1 > out.len) return error.PathTooLong;
+    @memcpy(out[0..path.len], path);
+    out[path.len] = 0;
+}
+
+pub export fn mp_default_dir(parent: ?[*:0]const u8, out_path: ?[*]u8, out_path_size_bytes: u32) i32 {
+    const out = out_path orelse return fail(error.InvalidArgument);
+    if (out_path_size_bytes == 0) return fail(error.PathTooLong);
+    const parent_path = pathOf(parent, true) catch |err| return fail(err);
+    var buffer: [sys.path_max_bytes]u8 = undefined;
+    const resolved = default_dir.resolve(&buffer, parent_path) catch |err| return fail(err);
+    writePath(out[0..out_path_size_bytes], resolved.path) catch |err| return fail(err);
+    return switch (resolved.choice) {
+        .primary => 0,
+        .fallback => if (default_dir.firstFallbackReport()) 1 else 2,
+    };
+}
+
+pub export fn mp_inherit_register(handle: u32, folder: ?[*:0]const u8) i32 {
+    const heap = heapOf(handle) catch |err| return fail(err);
+    const folder_path = pathOf(folder, false) catch |err| return fail(err);
+    inherit.register(folder_path, heap.path()) catch |err| return fail(err);
+    return 0;
+}
+
+pub export fn mp_inherit_find(folder: ?[*:0]const u8, out_path: ?[*]u8, out_path_size_bytes: u32) i32 {
+    const out = out_path orelse return fail(error.InvalidArgument);
+    if (out_path_size_bytes == 0) return fail(error.PathTooLong);
+    const folder_path = pathOf(folder, false) catch |err| return fail(err);
+    const length = inherit.find(folder_path, out[0..out_path_size_bytes]) catch |err| return fail(err);
+    return @intFromBool(length > 0);
 }
 
 /// Flag bits of mp_heap_close.
@@ -330,5 +366,8 @@ test {
     _ = @import("mutex.zig");
     _ = @import("mapping.zig");
     _ = atomics;
+    _ = @import("proc.zig");
+    _ = inherit;
     _ = @import("tests.zig");
+    _ = @import("inherit_tests.zig");
 }

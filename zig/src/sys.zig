@@ -39,6 +39,8 @@ pub fn pageSizeBytes() u64 {
 pub const OpenFlags = struct {
     create_exclusive: bool = false,
     directory: bool = false,
+    /// Open a regular file for reading only (files of /proc refuse write access).
+    read_only: bool = false,
 };
 
 /// openat() with O_NOFOLLOW|O_CLOEXEC always on. Regular files open read-write.
@@ -46,6 +48,8 @@ pub fn openAt(dir_fd: fd_t, path: [*:0]const u8, flags: OpenFlags, mode: u32) Er
     var o: posix.O = .{ .NOFOLLOW = true, .CLOEXEC = true };
     if (flags.directory) {
         o.DIRECTORY = true;
+        o.ACCMODE = .RDONLY;
+    } else if (flags.read_only) {
         o.ACCMODE = .RDONLY;
     } else {
         o.ACCMODE = .RDWR;
@@ -183,6 +187,55 @@ pub fn mkdirIfMissing(path: [*:0]const u8, mode: u32) Error!void {
         .NOSPC, .DQUOT => return error.NoSpace,
         else => return error.IoError,
     }
+}
+
+/// symlinkat(): a symbolic link named `name` in dir_fd whose content is `target`.
+pub fn symlinkAt(target: [*:0]const u8, dir_fd: fd_t, name: [*:0]const u8) Error!void {
+    switch (errno(c.symlinkat(target, dir_fd, name))) {
+        .SUCCESS => return,
+        .EXIST => return error.AlreadyExists,
+        .NOENT, .NOTDIR => return error.NotFound,
+        .ACCES, .PERM, .ROFS => return error.Insecure,
+        .NAMETOOLONG => return error.PathTooLong,
+        .NOSPC, .DQUOT => return error.NoSpace,
+        else => return error.IoError,
+    }
+}
+
+/// readlinkat(): the content of the symbolic link, or null when nothing or no symbolic
+/// link is at the path. A content that fills the whole buffer may be cut: PathTooLong.
+pub fn readLinkAt(dir_fd: fd_t, name: [*:0]const u8, buffer: []u8) Error!?[]const u8 {
+    assert(buffer.len > 0);
+    const rc = c.readlinkat(dir_fd, name, buffer.ptr, buffer.len);
+    switch (errno(rc)) {
+        .SUCCESS => {
+            const length: usize = @intCast(rc);
+            if (length >= buffer.len) return error.PathTooLong;
+            return buffer[0..length];
+        },
+        .NOENT, .INVAL, .NOTDIR => return null,
+        .ACCES, .PERM => return error.Insecure,
+        .NAMETOOLONG => return error.PathTooLong,
+        else => return error.IoError,
+    }
+}
+
+/// mkdirat(); an existing entry is AlreadyExists (the caller checks what it is).
+pub fn mkdirAt(dir_fd: fd_t, name: [*:0]const u8, mode: u32) Error!void {
+    switch (errno(c.mkdirat(dir_fd, name, @intCast(mode)))) {
+        .SUCCESS => return,
+        .EXIST => return error.AlreadyExists,
+        .NOENT, .NOTDIR => return error.NotFound,
+        .ACCES, .PERM, .ROFS => return error.Insecure,
+        .NAMETOOLONG => return error.PathTooLong,
+        .NOSPC, .DQUOT => return error.NoSpace,
+        else => return error.IoError,
+    }
+}
+
+/// rmdir() of an empty folder in dir_fd; failures are the caller's to ignore.
+pub fn rmdirAt(dir_fd: fd_t, name: [*:0]const u8) Error!void {
+    if (errno(c.unlinkat(dir_fd, name, posix.AT.REMOVEDIR)) != .SUCCESS) return error.IoError;
 }
 
 pub fn geteuid() u32 {
