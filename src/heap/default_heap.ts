@@ -1,27 +1,39 @@
 /**
  * The default heap: the one every metric uses unless given another.
  *
- * When `MPMETRICS_HEAP` names a path, this isolate attaches to (or creates) the heap
- * there. Otherwise it creates a fresh heap in the per-user runtime folder and sets
- * `MPMETRICS_HEAP`, so that every child spawned afterwards (Bun.spawn, Deno.Command,
- * child_process, cluster.fork, worker threads) attaches to the same one and its
- * module-level `new Counter({ name })` lands on the parent's storage.
+ * Which heap an isolate (a process or a worker thread) gets, first rule that applies:
+ * 1. `configureDefaultHeap(options)` called before any metric: that heap.
+ * 2. `MPMETRICS_HEAP` names a path: the heap there (attached, or created).
+ * 3. The heap of the nearest ancestor process that has one (this process first: worker
+ *    threads share their process's), found through the records every process with a
+ *    default heap keeps in the per-user runtime folder (zig/src/inherit.zig). This is how
+ *    children that lack `MPMETRICS_HEAP` find it: `Bun.spawn` and `Bun.spawnSync` without
+ *    `env` (Bun hands those its start-up environment, not `process.env`), a shell in
+ *    between, an environment scrubbed by a supervisor. `MPMETRICS_HEAP_INHERIT=0` turns
+ *    this step off.
+ * 4. A fresh heap in the per-user runtime folder.
  *
- * The heap is detached when the isolate exits; the last isolate out removes the file.
+ * The isolate then sets `MPMETRICS_HEAP` (children that inherit `process.env` attach at
+ * step 2) and records the heap under its process (children that do not, at step 3). The
+ * heap is detached when the isolate exits; the last isolate out removes the file, and the
+ * record goes with the process's last handle on it.
  *
  * @module
  */
 
-import { host } from "../native/index.ts";
+import { HeapError, host, native } from "../native/index.ts";
+import { defaultFolder } from "./default_folder.ts";
 import { Heap, type HeapOptions } from "./heap.ts";
 
 /** The environment variable that carries the default heap's path to children. */
 export const heapPathVariable = "MPMETRICS_HEAP";
+/** Set to `0` to keep a process from taking an ancestor's heap when `MPMETRICS_HEAP` is unset. */
+export const heapInheritVariable = "MPMETRICS_HEAP_INHERIT";
 
 let current: Heap | undefined;
 
 /**
- * The default heap, attached on first use.
+ * The default heap, attached on first use (see the module comment for which one).
  *
  * @example
  * ```ts
@@ -32,16 +44,15 @@ let current: Heap | undefined;
 export function defaultHeap(): Heap {
   if (current !== undefined && !current.closed) return current;
   const path = host.getEnv(heapPathVariable);
-  const heap = path !== undefined && path !== "" ? Heap.open({ path }) : Heap.open();
-  if (path !== heap.path) host.setEnv(heapPathVariable, heap.path);
-  host.onExit(() => heap.close());
-  current = heap;
+  const heap = path !== undefined && path !== "" ? Heap.open({ path }) : inheritedHeap() ?? Heap.open();
+  adopt(heap);
   return heap;
 }
 
 /**
  * Makes the default heap a specific file, with options, before any metric is created.
- * Sets `MPMETRICS_HEAP` so that children attach to it too.
+ * Sets `MPMETRICS_HEAP` so that children attach to it too. Without `path` it is a fresh
+ * heap of this process's own, whatever `MPMETRICS_HEAP` or an ancestor has.
  *
  * @example
  * ```ts
@@ -53,8 +64,49 @@ export function configureDefaultHeap(options: HeapOptions): Heap {
     throw new Error(`The default heap is already open at ${current.path}: configure it before creating any metric`);
   }
   const heap = Heap.open(options);
-  host.setEnv(heapPathVariable, heap.path);
+  adopt(heap);
+  return heap;
+}
+
+function adopt(heap: Heap): void {
+  if (host.getEnv(heapPathVariable) !== heap.path) host.setEnv(heapPathVariable, heap.path);
+  offerToChildren(heap);
   host.onExit(() => heap.close());
   current = heap;
-  return heap;
+}
+
+/**
+ * The nearest ancestor's heap, or undefined: none recorded, opted out, or the heap went
+ * away with its processes before this one attached (then a fresh heap is right).
+ */
+function inheritedHeap(): Heap | undefined {
+  if (host.getEnv(heapInheritVariable) === "0") return undefined;
+  let found: { readonly result: number; readonly path: string };
+  try {
+    found = native.inheritFind(defaultFolder());
+  } catch (error) {
+    // No usable runtime folder: Heap.open() below reports that with its own error.
+    if (error instanceof HeapError) return undefined;
+    throw error;
+  }
+  // A failed walk (an unreadable /proc) leaves this process on a fresh heap, as if it had
+  // no ancestor: the walk is a convenience on top of MPMETRICS_HEAP, never a new way to fail.
+  if (found.result !== 1) return undefined;
+  try {
+    return Heap.open({ path: found.path, mode: "attach" });
+  } catch (error) {
+    if (error instanceof HeapError && (error.code === "not_found" || error.code === "busy")) return undefined;
+    throw error;
+  }
+}
+
+/** Records the heap under this process for children that lack MPMETRICS_HEAP. */
+function offerToChildren(heap: Heap): void {
+  try {
+    native.inheritRegister(heap.handle, defaultFolder());
+  } catch (error) {
+    // A process on an explicit heap path may have no usable runtime folder; its children
+    // still get MPMETRICS_HEAP through the environment.
+    if (!(error instanceof HeapError)) throw error;
+  }
 }

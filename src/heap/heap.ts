@@ -15,12 +15,13 @@
 import { check, HeapError, native, OpenMode } from "../native/index.ts";
 import { rootsOffsetBytes, slotEntryBytes, slotsHighWaterOffsetBytes, slotTableOffsetBytes, writerSlotsMaxOffsetBytes } from "./layout.ts";
 import { repairAdoptedSlot } from "./cells.ts";
+import { defaultFolder } from "./default_folder.ts";
 
 /** How a heap is opened. */
 export interface HeapOptions {
   /**
    * Path of the heap file. Omitted: a new file in the per-user runtime folder
-   * (`/dev/shm/mpmetrics-<uid>/` on Linux).
+   * (`/dev/shm/mpmetrics-<uid>/` on Linux; see default_folder.ts).
    */
   readonly path?: string;
   /** Attach only (`"attach"`), create only (`"create"`) or either (`"open"`, the default). */
@@ -113,7 +114,7 @@ export class Heap {
     const max = checkOption("sizeMaxBytes", options.sizeMaxBytes ?? defaults.sizeMaxBytes, initial, 2 ** 32 - 4096);
     const slots = checkOption("writerSlotsMax", options.writerSlotsMax ?? defaults.writerSlotsMax, 1, 256);
     if (options.path === undefined) {
-      const made = native.heapCreateDefault("", initial, max, slots);
+      const made = native.heapCreateDefault(defaultFolder(), initial, max, slots);
       check(made.handle, "create a heap in the per-user runtime folder");
       return new Heap(made.path, made.handle);
     }

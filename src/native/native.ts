@@ -68,6 +68,17 @@ export interface NativeLibrary {
   readonly f64Min: (handle: number, offset: number, value: number) => number;
   readonly f64Load: (handle: number, offset: number) => number;
   readonly f64Cas: (handle: number, offset: number, expected: number, desired: number) => number;
+  /**
+   * The per-user runtime folder under `parent` ("" for /dev/shm, or $TMPDIR / /tmp off
+   * Linux), made if missing. `result` is 0 for the usual folder, 1 for a private fallback
+   * because the usual one is squatted (first report in this process), 2 for the fallback
+   * reported before, or `-status`.
+   */
+  readonly defaultDir: (parent: string) => { readonly result: number; readonly path: string };
+  /** Records the handle's heap as this process's, for children that lack MPMETRICS_HEAP. 0 or `-status`. */
+  readonly inheritRegister: (handle: number, folder: string) => number;
+  /** The heap of the nearest ancestor (this process first) recorded in `folder`: `result` 1 found, 0 none, or `-status`. */
+  readonly inheritFind: (folder: string) => { readonly result: number; readonly path: string };
 }
 
 /**

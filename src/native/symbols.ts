@@ -41,6 +41,9 @@ export const abiSymbols = {
   mp_f64_min: { args: ["u32", "u32", "f64"], result: "i32" },
   mp_f64_load: { args: ["u32", "u32"], result: "f64" },
   mp_f64_cas: { args: ["u32", "u32", "f64", "f64"], result: "i32" },
+  mp_default_dir: { args: ["cstring", "buffer", "u32"], result: "i32" },
+  mp_inherit_register: { args: ["u32", "cstring"], result: "i32" },
+  mp_inherit_find: { args: ["cstring", "buffer", "u32"], result: "i32" },
 } as const satisfies Record<string, AbiSignature>;
 
 /** The symbol names. */
@@ -86,6 +89,16 @@ export function bindNative(raw: RawBindings): NativeLibrary {
   const createDefault = s("mp_heap_create_default");
   const base = s("mp_heap_base");
   const unlinkIfUnused = s("mp_heap_unlink_if_unused");
+  const defaultDir = s("mp_default_dir");
+  const inheritRegister = s("mp_inherit_register");
+  const inheritFind = s("mp_inherit_find");
+  /** Calls a symbol that writes a NUL-terminated path; the path is "" unless it returned >= 0. */
+  const withPathOut = (call: (out: Uint8Array) => number) => {
+    const out = new Uint8Array(pathCapacityBytes);
+    const result = call(out);
+    const end = out.indexOf(0);
+    return { result, path: result >= 0 && end > 0 ? new TextDecoder().decode(out.subarray(0, end)) : "" };
+  };
   return {
     abiVersion: () => version,
     heapOpen: (path: string, mode: OpenMode, initial: number, max: number, slots: number) =>
@@ -115,6 +128,9 @@ export function bindNative(raw: RawBindings): NativeLibrary {
     f64Min: s("mp_f64_min"),
     f64Load: s("mp_f64_load"),
     f64Cas: s("mp_f64_cas"),
+    defaultDir: (parent: string) => withPathOut((out) => defaultDir(raw.cstring(parent), out, out.byteLength) as number),
+    inheritRegister: (handle: number, folder: string) => inheritRegister(handle, raw.cstring(folder)) as number,
+    inheritFind: (folder: string) => withPathOut((out) => inheritFind(raw.cstring(folder), out, out.byteLength) as number),
   };
 }
 

@@ -32,13 +32,46 @@ pub const cleanup_entries_max: u32 = 4096;
 
 const record_prefix = "proc-";
 
-/// This process's record, so that closing its heap removes it. Guarded by state_mutex:
-/// worker threads register and close concurrently.
+/// Folders one process may hold records in at once (one per runtime folder in use:
+/// isolates of one process normally share one). A further folder's record is still
+/// written, only not removed at close: the cleanup of stale records removes it later.
+pub const records_max: u32 = 4;
+
+/// A record this process wrote, so that closing its heap removes it.
+const Record = struct {
+    folder: [sys.path_max_bytes]u8 = undefined,
+    folder_len: u32 = 0,
+    heap: [sys.path_max_bytes]u8 = undefined,
+    heap_len: u32 = 0,
+
+    fn folderPath(record: *Record) [:0]const u8 {
+        assert(record.folder_len > 0);
+        record.folder[record.folder_len] = 0;
+        return record.folder[0..record.folder_len :0];
+    }
+};
+
+/// Guarded by state_mutex: worker threads register and close concurrently.
 var state_mutex: std.Thread.Mutex = .{};
-var recorded_folder: [sys.path_max_bytes]u8 = undefined;
-var recorded_folder_len: u32 = 0;
-var recorded_heap: [sys.path_max_bytes]u8 = undefined;
-var recorded_heap_len: u32 = 0;
+var records: [records_max]Record = [_]Record{.{}} ** records_max;
+
+/// Notes that this process's record in `folder` names `heap_path` now. Caller holds state_mutex.
+fn remember(folder: []const u8, heap_path: []const u8) void {
+    assert(folder.len < sys.path_max_bytes and heap_path.len < sys.path_max_bytes);
+    var slot: ?*Record = null;
+    for (&records) |*record| {
+        if (record.folder_len > 0 and std.mem.eql(u8, record.folder[0..record.folder_len], folder)) {
+            slot = record;
+            break;
+        }
+        if (record.folder_len == 0 and slot == null) slot = record;
+    }
+    const record = slot orelse return;
+    @memcpy(record.folder[0..folder.len], folder);
+    record.folder_len = @intCast(folder.len);
+    @memcpy(record.heap[0..heap_path.len], heap_path);
+    record.heap_len = @intCast(heap_path.len);
+}
 
 fn recordName(buffer: []u8, pid: u32, start_time: u64) [:0]const u8 {
     return std.fmt.bufPrintZ(buffer, record_prefix ++ "{d}-{d}", .{ pid, start_time }) catch unreachable;
@@ -93,22 +126,25 @@ pub fn register(folder: [:0]const u8, heap_path: [:0]const u8) Error!void {
         };
         break;
     } else return error.Busy;
-    @memcpy(recorded_folder[0..folder.len], folder);
-    recorded_folder_len = @intCast(folder.len);
-    @memcpy(recorded_heap[0..heap_path.len], heap_path);
-    recorded_heap_len = @intCast(heap_path.len);
+    remember(folder, heap_path);
 }
 
-/// Called after this process closed its last handle on `heap_path`: removes the record
-/// if it names that heap.
+/// Called after this process closed its last handle on `heap_path`: removes the records
+/// that name that heap.
 pub fn released(heap_path: []const u8) void {
     state_mutex.lock();
     defer state_mutex.unlock();
-    if (recorded_heap_len == 0) return;
-    if (!std.mem.eql(u8, recorded_heap[0..recorded_heap_len], heap_path)) return;
-    recorded_heap_len = 0;
-    recorded_folder[recorded_folder_len] = 0;
-    const folder = recorded_folder[0..recorded_folder_len :0];
+    for (&records) |*record| {
+        if (record.folder_len == 0) continue;
+        if (!std.mem.eql(u8, record.heap[0..record.heap_len], heap_path)) continue;
+        removeRecord(record.folderPath(), heap_path);
+        record.folder_len = 0;
+        record.heap_len = 0;
+    }
+}
+
+/// Unlinks this process's record in `folder` if it still names `heap_path`.
+fn removeRecord(folder: [:0]const u8, heap_path: []const u8) void {
     const self = (proc.identity(sys.getpid()) catch return) orelse return;
     const folder_fd = openFolder(folder) catch return;
     defer sys.close(folder_fd);

@@ -226,3 +226,28 @@ test "fallback: the first private folder by name; symbolic links and others' fol
     try testing.expectEqual(@as(c_int, 0), c.chmod(low, 0o755));
     try testing.expectEqualStrings(high, try expectDefaultDir(parent.path(), .fallback, &out));
 }
+
+test "records in two folders (isolates of one process on two heaps) are each removed with their heap" {
+    if (!proc.supported) return error.SkipZigTest;
+    const first = try Scratch.init(0o700);
+    defer first.deinit();
+    const second = try Scratch.init(0o700);
+    defer second.deinit();
+    var heap_buffers: [2][256]u8 = undefined;
+    const heap_a = first.join(&heap_buffers[0], "heap-a.mpm");
+    const heap_b = second.join(&heap_buffers[1], "heap-b.mpm");
+    const a = try createHeap(heap_a);
+    const b = try createHeap(heap_b);
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(a, first.path()));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(b, second.path()));
+    var name_buffer: [64]u8 = undefined;
+    const name = try selfRecordName(&name_buffer);
+    var record_buffers: [2][256]u8 = undefined;
+    const record_a = first.join(&record_buffers[0], name);
+    const record_b = second.join(&record_buffers[1], name);
+    try testing.expect(exists(record_a) and exists(record_b));
+    try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(a, 1));
+    try testing.expect(!exists(record_a) and exists(record_b));
+    try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(b, 1));
+    try testing.expect(!exists(record_b));
+}
