@@ -143,6 +143,24 @@ test(`${runtime} parent: MPMETRICS_HEAP_INHERIT=0 gives each child a heap of its
   assert.deepEqual(run.result.values, { "o-parent": 1 });
 }));
 
+test(`${runtime} parent: an opted-out child starts a tree, and its own children without MPMETRICS_HEAP share its heap`, { timeout: 180_000 }, inRuntimeDir(async (runtimeDir) => {
+  const [command, args] = parentCommand("inherit_parent");
+  const { code, stdout, stderr } = await collect(command, [...args, "opt-out-tree", "top", runtimes.join(","), String(iterations)], cleanEnv(runtimeDir));
+  assert.equal(code, 0, stderr);
+  const topHeap = /^parent heap=(\S+)$/m.exec(stdout)![1];
+  const top = JSON.parse(/^result (.*)$/m.exec(stdout)![1]);
+  const middleOut = stdout.split("\n").filter((l) => l.startsWith("middle ")).map((l) => l.slice("middle ".length)).join("\n");
+  const middleHeap = /^parent heap=(\S+)$/m.exec(middleOut)![1];
+  const middle = JSON.parse(/^result (.*)$/m.exec(middleOut)![1]);
+  assert.notEqual(middleHeap, topHeap);
+  assert.deepEqual(top.values, { "top-parent": 1 });
+  assert.deepEqual(middle.values, Object.fromEntries([["topm-parent", 1], ...runtimes.map((r) => [`topm-${r}`, iterations])]));
+  for (const [writer, report] of parseReports(middleOut)) {
+    assert.equal(report.heap, middleHeap, writer);
+    assert.equal(report.env, "none", writer);
+  }
+}));
+
 test(`${runtime} parent: an explicit MPMETRICS_HEAP wins over the ancestor's heap`, { timeout: 180_000 }, inRuntimeDir(async (runtimeDir) => {
   const run = await runParent(runtimeDir, "explicit", "e", runtimes);
   for (const r of runtimes) {

@@ -131,6 +131,7 @@ test("a real Prometheus scrapes the npm start demo: up, and its request counts e
   const port = await freePort();
   const env: Record<string, string | undefined> = { ...process.env, DEMO_PORT: String(port), DEMO_SECONDS: "60" };
   delete env.MPMETRICS_HEAP; // the demo makes its own default heap, as `npm start` does
+  env.MPMETRICS_HEAP_INHERIT = "0"; // and does not take this test process's (an ancestor's) heap
   const demo = spawn(join(packageRoot, "node_modules", ".bin", "bun"), [join(packageRoot, "demo", "main.ts")], {
     env,
     stdio: ["ignore", "pipe", "pipe"],

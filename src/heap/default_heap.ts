@@ -9,8 +9,10 @@
  *    default heap keeps in the per-user runtime folder (zig/src/inherit.zig). This is how
  *    children that lack `MPMETRICS_HEAP` find it: `Bun.spawn` and `Bun.spawnSync` without
  *    `env` (Bun hands those its start-up environment, not `process.env`), a shell in
- *    between, an environment scrubbed by a supervisor. `MPMETRICS_HEAP_INHERIT=0` turns
- *    this step off.
+ *    between, an environment scrubbed by a supervisor. With `MPMETRICS_HEAP_INHERIT=0`
+ *    the process starts a tree of its own instead: it takes only the heap of an ancestor
+ *    that opted out too (none above it, so it makes a fresh one), and its descendants,
+ *    which inherit the variable, take its heap and not the ones above it.
  * 4. A fresh heap in the per-user runtime folder.
  *
  * The isolate then sets `MPMETRICS_HEAP` (children that inherit `process.env` attach at
@@ -27,7 +29,10 @@ import { Heap, type HeapOptions } from "./heap.ts";
 
 /** The environment variable that carries the default heap's path to children. */
 export const heapPathVariable = "MPMETRICS_HEAP";
-/** Set to `0` to keep a process from taking an ancestor's heap when `MPMETRICS_HEAP` is unset. */
+/**
+ * Set to `0` to make a process start a heap tree of its own: it does not take the heap of
+ * an ancestor (unless that ancestor opted out too), and its descendants share its heap.
+ */
 export const heapInheritVariable = "MPMETRICS_HEAP_INHERIT";
 
 let current: Heap | undefined;
@@ -68,6 +73,11 @@ export function configureDefaultHeap(options: HeapOptions): Heap {
   return heap;
 }
 
+/** Whether this process opted out of its ancestors' heaps (and starts a tree). */
+function optedOut(): boolean {
+  return host.getEnv(heapInheritVariable) === "0";
+}
+
 function adopt(heap: Heap): void {
   if (host.getEnv(heapPathVariable) !== heap.path) host.setEnv(heapPathVariable, heap.path);
   offerToChildren(heap);
@@ -76,14 +86,13 @@ function adopt(heap: Heap): void {
 }
 
 /**
- * The nearest ancestor's heap, or undefined: none recorded, opted out, or the heap went
- * away with its processes before this one attached (then a fresh heap is right).
+ * The nearest ancestor's heap, or undefined: none recorded, or the heap went away with
+ * its processes before this one attached (then a fresh heap is right).
  */
 function inheritedHeap(): Heap | undefined {
-  if (host.getEnv(heapInheritVariable) === "0") return undefined;
   let found: { readonly result: number; readonly path: string };
   try {
-    found = native.inheritFind(defaultFolder());
+    found = native.inheritFind(defaultFolder(), optedOut());
   } catch (error) {
     // No usable runtime folder: Heap.open() below reports that with its own error.
     if (error instanceof HeapError) return undefined;
@@ -103,7 +112,7 @@ function inheritedHeap(): Heap | undefined {
 /** Records the heap under this process for children that lack MPMETRICS_HEAP. */
 function offerToChildren(heap: Heap): void {
   try {
-    native.inheritRegister(heap.handle, defaultFolder());
+    native.inheritRegister(heap.handle, defaultFolder(), optedOut());
   } catch (error) {
     // A process on an explicit heap path may have no usable runtime folder; its children
     // still get MPMETRICS_HEAP through the environment.

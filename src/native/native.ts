@@ -75,10 +75,16 @@ export interface NativeLibrary {
    * reported before, or `-status`.
    */
   readonly defaultDir: (parent: string) => { readonly result: number; readonly path: string };
-  /** Records the handle's heap as this process's, for children that lack MPMETRICS_HEAP. 0 or `-status`. */
-  readonly inheritRegister: (handle: number, folder: string) => number;
-  /** The heap of the nearest ancestor (this process first) recorded in `folder`: `result` 1 found, 0 none, or `-status`. */
-  readonly inheritFind: (folder: string) => { readonly result: number; readonly path: string };
+  /**
+   * Records the handle's heap as this process's, for children that lack MPMETRICS_HEAP;
+   * `root` for a process that opted out of inheriting (it starts a tree). 0 or `-status`.
+   */
+  readonly inheritRegister: (handle: number, folder: string, root: boolean) => number;
+  /**
+   * The heap of the nearest ancestor (this process first) recorded in `folder`, only
+   * tree roots' records when `rootsOnly`: `result` 1 found, 0 none, or `-status`.
+   */
+  readonly inheritFind: (folder: string, rootsOnly: boolean) => { readonly result: number; readonly path: string };
 }
 
 /**

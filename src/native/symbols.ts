@@ -42,8 +42,8 @@ export const abiSymbols = {
   mp_f64_load: { args: ["u32", "u32"], result: "f64" },
   mp_f64_cas: { args: ["u32", "u32", "f64", "f64"], result: "i32" },
   mp_default_dir: { args: ["cstring", "buffer", "u32"], result: "i32" },
-  mp_inherit_register: { args: ["u32", "cstring"], result: "i32" },
-  mp_inherit_find: { args: ["cstring", "buffer", "u32"], result: "i32" },
+  mp_inherit_register: { args: ["u32", "cstring", "u32"], result: "i32" },
+  mp_inherit_find: { args: ["cstring", "u32", "buffer", "u32"], result: "i32" },
 } as const satisfies Record<string, AbiSignature>;
 
 /** The symbol names. */
@@ -129,8 +129,9 @@ export function bindNative(raw: RawBindings): NativeLibrary {
     f64Load: s("mp_f64_load"),
     f64Cas: s("mp_f64_cas"),
     defaultDir: (parent: string) => withPathOut((out) => defaultDir(raw.cstring(parent), out, out.byteLength) as number),
-    inheritRegister: (handle: number, folder: string) => inheritRegister(handle, raw.cstring(folder)) as number,
-    inheritFind: (folder: string) => withPathOut((out) => inheritFind(raw.cstring(folder), out, out.byteLength) as number),
+    inheritRegister: (handle: number, folder: string, root: boolean) => inheritRegister(handle, raw.cstring(folder), root ? 1 : 0) as number,
+    inheritFind: (folder: string, rootsOnly: boolean) =>
+      withPathOut((out) => inheritFind(raw.cstring(folder), rootsOnly ? 1 : 0, out, out.byteLength) as number),
   };
 }
 

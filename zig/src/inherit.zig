@@ -30,7 +30,31 @@ pub const ancestry_depth_max: u32 = 64;
 /// Bounds the cleanup scan (as default_dir.cleanup_entries_max).
 pub const cleanup_entries_max: u32 = 4096;
 
-const record_prefix = "proc-";
+/// The two kinds of record: any process's, and an opted-out tree root's.
+pub const Kind = enum(u32) {
+    process = 0,
+    root = 1,
+
+    fn prefix(kind: Kind) []const u8 {
+        return switch (kind) {
+            .process => "proc-",
+            .root => "root-",
+        };
+    }
+
+    fn other(kind: Kind) Kind {
+        return switch (kind) {
+            .process => .root,
+            .root => .process,
+        };
+    }
+};
+
+/// Which records a walk accepts.
+pub const Accept = enum(u32) {
+    any = 0,
+    roots_only = 1,
+};
 
 /// Folders one process may hold records in at once (one per runtime folder in use:
 /// isolates of one process normally share one). A further folder's record is still
@@ -73,14 +97,19 @@ fn remember(folder: []const u8, heap_path: []const u8) void {
     record.heap_len = @intCast(heap_path.len);
 }
 
-fn recordName(buffer: []u8, pid: u32, start_time: u64) [:0]const u8 {
-    return std.fmt.bufPrintZ(buffer, record_prefix ++ "{d}-{d}", .{ pid, start_time }) catch unreachable;
+fn recordName(buffer: []u8, kind: Kind, pid: u32, start_time: u64) [:0]const u8 {
+    return std.fmt.bufPrintZ(buffer, "{s}{d}-{d}", .{ kind.prefix(), pid, start_time }) catch unreachable;
 }
 
 /// The pid and start time a record name carries, or null when it is not a record name.
 fn parseRecordName(name: []const u8) ?struct { pid: u32, start_time: u64 } {
-    if (!std.mem.startsWith(u8, name, record_prefix)) return null;
-    const rest = name[record_prefix.len..];
+    const kind: Kind = if (std.mem.startsWith(u8, name, Kind.process.prefix()))
+        .process
+    else if (std.mem.startsWith(u8, name, Kind.root.prefix()))
+        .root
+    else
+        return null;
+    const rest = name[kind.prefix().len..];
     const dash = std.mem.indexOfScalar(u8, rest, '-') orelse return null;
     const pid = std.fmt.parseInt(u32, rest[0..dash], 10) catch return null;
     const start_time = std.fmt.parseInt(u64, rest[dash + 1 ..], 10) catch return null;
@@ -98,8 +127,8 @@ fn openFolder(folder: [:0]const u8) Error!sys.fd_t {
 }
 
 /// Records `heap_path` as this process's heap in `folder` (replacing an earlier record of
-/// this process), after removing the records of dead processes there.
-pub fn register(folder: [:0]const u8, heap_path: [:0]const u8) Error!void {
+/// this process, of either kind), after removing the records of dead processes there.
+pub fn register(folder: [:0]const u8, heap_path: [:0]const u8, kind: Kind) Error!void {
     assert(heap_path.len > 0);
     if (heap_path[0] != '/') return error.InvalidArgument;
     if (!proc.supported) return;
@@ -108,9 +137,12 @@ pub fn register(folder: [:0]const u8, heap_path: [:0]const u8) Error!void {
     defer sys.close(folder_fd);
     cleanupStale(folder_fd);
     var name_buffer: [64]u8 = undefined;
-    const name = recordName(&name_buffer, sys.getpid(), self.start_time);
+    const name = recordName(&name_buffer, kind, sys.getpid(), self.start_time);
+    var other_buffer: [64]u8 = undefined;
+    const other = recordName(&other_buffer, kind.other(), sys.getpid(), self.start_time);
     state_mutex.lock();
     defer state_mutex.unlock();
+    sys.unlinkAt(folder_fd, other) catch {};
     var attempt: u32 = 0;
     while (attempt < 2) : (attempt += 1) {
         sys.symlinkAt(heap_path, folder_fd, name) catch |err| switch (err) {
@@ -148,17 +180,20 @@ fn removeRecord(folder: [:0]const u8, heap_path: []const u8) void {
     const self = (proc.identity(sys.getpid()) catch return) orelse return;
     const folder_fd = openFolder(folder) catch return;
     defer sys.close(folder_fd);
-    var name_buffer: [64]u8 = undefined;
-    const name = recordName(&name_buffer, sys.getpid(), self.start_time);
-    var target: [sys.path_max_bytes]u8 = undefined;
-    const current = (sys.readLinkAt(folder_fd, name, &target) catch return) orelse return;
-    if (std.mem.eql(u8, current, heap_path)) sys.unlinkAt(folder_fd, name) catch {};
+    for ([_]Kind{ .process, .root }) |kind| {
+        var name_buffer: [64]u8 = undefined;
+        const name = recordName(&name_buffer, kind, sys.getpid(), self.start_time);
+        var target: [sys.path_max_bytes]u8 = undefined;
+        const current = (sys.readLinkAt(folder_fd, name, &target) catch continue) orelse continue;
+        if (std.mem.eql(u8, current, heap_path)) sys.unlinkAt(folder_fd, name) catch {};
+    }
 }
 
 /// The heap of the nearest process, this one first, then its parent and so on, that has
-/// a record in `folder` naming a heap file that still exists. Writes the NUL-terminated
-/// path into `out` and returns its length, or 0 when no ancestor has one.
-pub fn find(folder: [:0]const u8, out: []u8) Error!usize {
+/// a record in `folder` (of a kind `accept` takes) naming a heap file that still exists.
+/// Writes the NUL-terminated path into `out` and returns its length, or 0 when no
+/// ancestor has one.
+pub fn find(folder: [:0]const u8, accept: Accept, out: []u8) Error!usize {
     assert(out.len > 0);
     if (!proc.supported) return 0;
     const folder_fd = openFolder(folder) catch |err| switch (err) {
@@ -173,7 +208,10 @@ pub fn find(folder: [:0]const u8, out: []u8) Error!usize {
         const process = try proc.identity(pid) orelse return 0;
         // Another user's process cannot have written here; skip it, not its ancestors.
         if (process.uid == uid) {
-            if (try recordedHeap(folder_fd, pid, process.start_time, out)) |length| return length;
+            if (try recordedHeap(folder_fd, .root, pid, process.start_time, out)) |length| return length;
+            if (accept == .any) {
+                if (try recordedHeap(folder_fd, .process, pid, process.start_time, out)) |length| return length;
+            }
         }
         if (process.parent_pid == 0 or process.parent_pid == pid) return 0;
         pid = process.parent_pid;
@@ -182,9 +220,9 @@ pub fn find(folder: [:0]const u8, out: []u8) Error!usize {
 }
 
 /// The heap path recorded for (pid, start_time), if it names an existing regular file.
-fn recordedHeap(folder_fd: sys.fd_t, pid: u32, start_time: u64, out: []u8) Error!?usize {
+fn recordedHeap(folder_fd: sys.fd_t, kind: Kind, pid: u32, start_time: u64, out: []u8) Error!?usize {
     var name_buffer: [64]u8 = undefined;
-    const name = recordName(&name_buffer, pid, start_time);
+    const name = recordName(&name_buffer, kind, pid, start_time);
     var target: [sys.path_max_bytes]u8 = undefined;
     const heap_path = try sys.readLinkAt(folder_fd, name, &target) orelse return null;
     if (heap_path.len == 0 or heap_path[0] != '/') return null;
@@ -219,8 +257,11 @@ pub fn cleanupStale(folder_fd: sys.fd_t) void {
 
 test "record names round-trip; other names are not records" {
     var buffer: [64]u8 = undefined;
-    const name = recordName(&buffer, 4242, 987654321);
+    const name = recordName(&buffer, .process, 4242, 987654321);
     try std.testing.expectEqualStrings("proc-4242-987654321", name);
+    var root_buffer: [64]u8 = undefined;
+    try std.testing.expectEqualStrings("root-7-1", recordName(&root_buffer, .root, 7, 1));
+    try std.testing.expectEqual(@as(u32, 7), parseRecordName("root-7-1").?.pid);
     const parsed = parseRecordName(name).?;
     try std.testing.expectEqual(@as(u32, 4242), parsed.pid);
     try std.testing.expectEqual(@as(u64, 987654321), parsed.start_time);

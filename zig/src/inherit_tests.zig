@@ -69,25 +69,25 @@ test "register, find from this process, record removed when the last handle clos
     const second = lib.mp_heap_open(heap_path, 0, 0, 0, 0);
     try testing.expect(second >= 1);
     var out: [256]u8 = undefined;
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), &out, out.len));
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(handle, folder.path()));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(handle, folder.path(), 0));
     // Registering again (another isolate of this process) keeps one record.
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(@intCast(second), folder.path()));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(@intCast(second), folder.path(), 0));
     var name_buffer: [64]u8 = undefined;
     var record_buffer: [256]u8 = undefined;
     const record = folder.join(&record_buffer, try selfRecordName(&name_buffer));
     var link: [256]u8 = undefined;
     try testing.expectEqualStrings(heap_path, (try sys.readLinkAt(sys.cwd_fd, record, &link)).?);
-    try testing.expectEqual(@as(i32, 1), lib.mp_inherit_find(folder.path(), &out, out.len));
+    try testing.expectEqual(@as(i32, 1), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
     try testing.expectEqualStrings(heap_path, std.mem.sliceTo(&out, 0));
     var small: [8]u8 = undefined;
-    try testing.expectEqual(Status.path_too_long.negative(), lib.mp_inherit_find(folder.path(), &small, small.len));
+    try testing.expectEqual(Status.path_too_long.negative(), lib.mp_inherit_find(folder.path(), 0, &small, small.len));
     // One handle left on the heap: the record stays; the last one removes it.
     try testing.expectEqual(@as(i32, 0), lib.mp_heap_close(handle, 1));
     try testing.expect(exists(record));
     try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(@intCast(second), 1));
     try testing.expect(!exists(record));
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), &out, out.len));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
 }
 
 test "records of dead processes and reused pids are ignored and cleaned; a gone heap is no heap" {
@@ -109,22 +109,22 @@ test "records of dead processes and reused pids are ignored and cleaned; a gone 
     const dead = folder.join(&dead_buffer, "proc-8388609-5");
     try testing.expectEqual(@as(c_int, 0), c.symlink(heap_path, dead));
     var out: [256]u8 = undefined;
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), &out, out.len));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
     // This process's own record pointing at a file that does not exist: not inherited.
     var name_buffer: [64]u8 = undefined;
     var record_buffer: [256]u8 = undefined;
     const record = folder.join(&record_buffer, try selfRecordName(&name_buffer));
     try testing.expectEqual(@as(c_int, 0), c.symlink("/nonexistent/heap.mpm", record));
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), &out, out.len));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
     // A new record replaces it and cleans the stale ones.
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(handle, folder.path()));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(handle, folder.path(), 0));
     try testing.expect(!exists(reused));
     try testing.expect(!exists(dead));
-    try testing.expectEqual(@as(i32, 1), lib.mp_inherit_find(folder.path(), &out, out.len));
+    try testing.expectEqual(@as(i32, 1), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
     // A shared folder such as /tmp (mode 1777) holds no records.
-    try testing.expectEqual(Status.insecure.negative(), lib.mp_inherit_register(handle, "/tmp"));
+    try testing.expectEqual(Status.insecure.negative(), lib.mp_inherit_register(handle, "/tmp", 0));
     try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(handle, 1));
-    try testing.expectEqual(Status.bad_handle.negative(), lib.mp_inherit_register(handle, folder.path()));
+    try testing.expectEqual(Status.bad_handle.negative(), lib.mp_inherit_register(handle, folder.path(), 0));
 }
 
 test "a forked child finds its parent's heap; a folder open to others is refused" {
@@ -134,11 +134,11 @@ test "a forked child finds its parent's heap; a folder open to others is refused
     var heap_buffer: [256]u8 = undefined;
     const heap_path = folder.join(&heap_buffer, "heap-c.mpm");
     const handle = try createHeap(heap_path);
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(handle, folder.path()));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(handle, folder.path(), 0));
     const pid = try std.posix.fork();
     if (pid == 0) {
         var out: [256]u8 = undefined;
-        const found = lib.mp_inherit_find(folder.path(), &out, out.len);
+        const found = lib.mp_inherit_find(folder.path(), 0, &out, out.len);
         const same = found == 1 and std.mem.eql(u8, std.mem.sliceTo(&out, 0), heap_path);
         std.posix.exit(if (same) 0 else 1);
     }
@@ -147,7 +147,7 @@ test "a forked child finds its parent's heap; a folder open to others is refused
     try testing.expectEqual(@as(u32, 0), std.posix.W.EXITSTATUS(result.status));
     try testing.expectEqual(@as(c_int, 0), c.chmod(folder.path(), 0o755));
     var out: [256]u8 = undefined;
-    try testing.expectEqual(Status.insecure.negative(), lib.mp_inherit_find(folder.path(), &out, out.len));
+    try testing.expectEqual(Status.insecure.negative(), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
     try testing.expectEqual(@as(c_int, 0), c.chmod(folder.path(), 0o700));
     try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(handle, 1));
 }
@@ -238,8 +238,8 @@ test "records in two folders (isolates of one process on two heaps) are each rem
     const heap_b = second.join(&heap_buffers[1], "heap-b.mpm");
     const a = try createHeap(heap_a);
     const b = try createHeap(heap_b);
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(a, first.path()));
-    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(b, second.path()));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(a, first.path(), 0));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(b, second.path(), 0));
     var name_buffer: [64]u8 = undefined;
     const name = try selfRecordName(&name_buffer);
     var record_buffers: [2][256]u8 = undefined;
@@ -250,4 +250,33 @@ test "records in two folders (isolates of one process on two heaps) are each rem
     try testing.expect(!exists(record_a) and exists(record_b));
     try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(b, 1));
     try testing.expect(!exists(record_b));
+}
+
+test "an opted-out process's root record: found by roots-only walks, which skip plain records" {
+    if (!proc.supported) return error.SkipZigTest;
+    const folder = try Scratch.init(0o700);
+    defer folder.deinit();
+    var heap_buffer: [256]u8 = undefined;
+    const heap_path = folder.join(&heap_buffer, "heap-r.mpm");
+    const handle = try createHeap(heap_path);
+    var out: [256]u8 = undefined;
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(handle, folder.path(), 0));
+    try testing.expectEqual(@as(i32, 1), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), 1, &out, out.len));
+    // Recording as a root replaces the plain record.
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_register(handle, folder.path(), 1));
+    try testing.expectEqual(@as(i32, 1), lib.mp_inherit_find(folder.path(), 1, &out, out.len));
+    try testing.expectEqual(@as(i32, 1), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
+    var name_buffer: [64]u8 = undefined;
+    var record_buffer: [256]u8 = undefined;
+    const plain = folder.join(&record_buffer, try selfRecordName(&name_buffer));
+    try testing.expect(!exists(plain));
+    try testing.expectEqual(Status.invalid_argument.negative(), lib.mp_inherit_register(handle, folder.path(), 2));
+    try testing.expectEqual(Status.invalid_argument.negative(), lib.mp_inherit_find(folder.path(), 2, &out, out.len));
+    try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(handle, 1));
+    try testing.expectEqual(@as(i32, 0), lib.mp_inherit_find(folder.path(), 0, &out, out.len));
+    var dir = try std.fs.openDirAbsolute(folder.path(), .{ .iterate = true });
+    defer dir.close();
+    var iterator = dir.iterate();
+    try testing.expect((try iterator.next()) == null);
 }

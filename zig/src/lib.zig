@@ -160,18 +160,20 @@ pub export fn mp_default_dir(parent: ?[*:0]const u8, out_path: ?[*]u8, out_path_
     };
 }
 
-pub export fn mp_inherit_register(handle: u32, folder: ?[*:0]const u8) i32 {
+pub export fn mp_inherit_register(handle: u32, folder: ?[*:0]const u8, kind: u32) i32 {
+    const record_kind = std.meta.intToEnum(inherit.Kind, kind) catch return fail(error.InvalidArgument);
     const heap = heapOf(handle) catch |err| return fail(err);
     const folder_path = pathOf(folder, false) catch |err| return fail(err);
-    inherit.register(folder_path, heap.path()) catch |err| return fail(err);
+    inherit.register(folder_path, heap.path(), record_kind) catch |err| return fail(err);
     return 0;
 }
 
-pub export fn mp_inherit_find(folder: ?[*:0]const u8, out_path: ?[*]u8, out_path_size_bytes: u32) i32 {
+pub export fn mp_inherit_find(folder: ?[*:0]const u8, accept: u32, out_path: ?[*]u8, out_path_size_bytes: u32) i32 {
+    const accepted = std.meta.intToEnum(inherit.Accept, accept) catch return fail(error.InvalidArgument);
     const out = out_path orelse return fail(error.InvalidArgument);
     if (out_path_size_bytes == 0) return fail(error.PathTooLong);
     const folder_path = pathOf(folder, false) catch |err| return fail(err);
-    const length = inherit.find(folder_path, out[0..out_path_size_bytes]) catch |err| return fail(err);
+    const length = inherit.find(folder_path, accepted, out[0..out_path_size_bytes]) catch |err| return fail(err);
     return @intFromBool(length > 0);
 }
 
