@@ -25,7 +25,8 @@ export { StateSet, StateSetChild, type StateSetConfiguration, stateSetStatesMax 
 export { type LabelValues, Metric, type MetricConfiguration } from "./metrics/metric.ts";
 export { DuplicateMetricError, type RegisteredMetric, register, Registry, type RegistryContentType, type ScrapeResult } from "./metrics/registry.ts";
 export { Heap, type HeapOptions } from "./heap/heap.ts";
-export { configureDefaultHeap, defaultHeap, heapPathVariable } from "./heap/default_heap.ts";
+export { configureDefaultHeap, defaultHeap, heapInheritVariable, heapPathVariable } from "./heap/default_heap.ts";
+export { defaultFolder, runtimeDirVariable } from "./heap/default_folder.ts";
 export { HeapError, type StatusName } from "./native/index.ts";
 export { metricsHandler, type MetricsHandlerOptions, type ScrapeSource } from "./edges/web.ts";
 export { nodeMetricsHandler } from "./edges/node.ts";

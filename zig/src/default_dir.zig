@@ -158,7 +158,7 @@ pub fn create(heap: *Heap, dir: []const u8, out: []u8, config: heap_.Config) Err
     defer sys.close(folder_fd);
     // Opportunistic: a failure to clean up old files must not stop a new heap.
     cleanupStale(folder_fd);
-    inherit.cleanupStale(folder_fd);
+    inherit.cleanupStale(folder_fd, .thorough);
     var attempt: u32 = 0;
     while (attempt < name_retries_max) : (attempt += 1) {
         var path_buffer: [sys.path_max_bytes]u8 = undefined;

@@ -16,8 +16,9 @@
 //!   half a record. It is never followed as a heap file (heaps open with O_NOFOLLOW): its
 //!   content is only read as a path and then attached with every usual check.
 //! - Records are removed when the process closes the last handle on the recorded heap,
-//!   and records of dead processes with the stale heap files (before every default create
-//!   and every new record), so none accumulate with process churn.
+//!   and records of dead processes with the stale heap files (before every default create,
+//!   and those whose pid is gone before every new record), so none accumulate with
+//!   process churn.
 const std = @import("std");
 const sys = @import("sys.zig");
 const proc = @import("proc.zig");
@@ -135,7 +136,7 @@ pub fn register(folder: [:0]const u8, heap_path: [:0]const u8, kind: Kind) Error
     const self = try proc.identity(sys.getpid()) orelse return error.IoError;
     const folder_fd = try openFolder(folder);
     defer sys.close(folder_fd);
-    cleanupStale(folder_fd);
+    cleanupStale(folder_fd, .pid_gone);
     var name_buffer: [64]u8 = undefined;
     const name = recordName(&name_buffer, kind, sys.getpid(), self.start_time);
     var other_buffer: [64]u8 = undefined;
@@ -236,9 +237,19 @@ fn recordedHeap(folder_fd: sys.fd_t, kind: Kind, pid: u32, start_time: u64, out:
     return heap_path.len;
 }
 
-/// Removes the records of processes that are gone (or whose pid now names a later
-/// process). Errors on single entries are skipped.
-pub fn cleanupStale(folder_fd: sys.fd_t) void {
+/// How thoroughly cleanupStale checks a record's process.
+pub const Check = enum {
+    /// Only whether the pid exists (one kill(pid, 0) each): cheap enough for every new
+    /// record. A reused pid's stale record stays, harmless (its start time never
+    /// matches), until a thorough cleanup.
+    pid_gone,
+    /// Also the start time (a /proc read each): before each default heap is created.
+    thorough,
+};
+
+/// Removes the records of processes that are gone (thorough: or whose pid now names a
+/// later process). Errors on single entries are skipped.
+pub fn cleanupStale(folder_fd: sys.fd_t, check: Check) void {
     assert(folder_fd >= 0);
     const dir: std.fs.Dir = .{ .fd = folder_fd };
     var iterator = dir.iterate();
@@ -247,12 +258,18 @@ pub fn cleanupStale(folder_fd: sys.fd_t) void {
         const entry = (iterator.next() catch return) orelse return;
         if (entry.kind != .sym_link and entry.kind != .unknown) continue;
         const record = parseRecordName(entry.name) orelse continue;
-        const process = proc.identity(record.pid) catch continue;
-        if (process != null and process.?.start_time == record.start_time) continue;
+        if (!stale(record.pid, record.start_time, check)) continue;
         var name_buffer: [64]u8 = undefined;
         const name = std.fmt.bufPrintZ(&name_buffer, "{s}", .{entry.name}) catch continue;
         sys.unlinkAt(folder_fd, name) catch {};
     }
+}
+
+fn stale(pid: u32, start_time: u64, check: Check) bool {
+    if (!proc.exists(pid)) return true;
+    if (check == .pid_gone) return false;
+    const process = (proc.identity(pid) catch return false) orelse return true;
+    return process.start_time != start_time;
 }
 
 test "record names round-trip; other names are not records" {

@@ -35,6 +35,15 @@ pub fn identity(pid: u32) Error!?Identity {
     return null;
 }
 
+/// Whether a process with this pid exists (any user's): kill(pid, 0) fails with ESRCH only
+/// when there is none. A cheap first check; only identity() tells a reused pid.
+pub fn exists(pid: u32) bool {
+    assert(pid > 0);
+    if (pid > std.math.maxInt(i32)) return false;
+    const rc = std.c.kill(@intCast(pid), 0);
+    return !(rc != 0 and std.posix.errno(rc) == .SRCH);
+}
+
 /// /proc/<pid>/stat is one line: "pid (comm) state ppid ... starttime ...". comm may
 /// hold spaces and parentheses, so fields are counted from the last ')'.
 const stat_bytes_max: u32 = 2048;
@@ -151,4 +160,6 @@ test "this process and its parent are seen; a pid that does not exist is null" {
     try std.testing.expectEqual(self.start_time, (try identity(sys.getpid())).?.start_time);
     // Above the largest pid Linux allows (2^22).
     try std.testing.expect((try identity(1 << 23)) == null);
+    try std.testing.expect(exists(sys.getpid()));
+    try std.testing.expect(!exists(1 << 23));
 }
