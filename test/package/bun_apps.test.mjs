@@ -27,9 +27,8 @@ test("Bun: import and require() in one process share one module (one default reg
 });
 
 // Bun hands a child without `env` its start-up environment, not the MPMETRICS_HEAP the
-// parent set: this passes once the heap-discovery work (the default heap found through the
-// process ancestry) is merged. Until then it is a todo, reported but not failing.
-test("Bun: a child from Bun.spawnSync with no env option counts into the parent's heap", { todo: "needs the heap-discovery branch" }, () => {
+// parent set: the child finds the parent's heap through the process ancestry.
+test("Bun: a child from Bun.spawnSync with no env option counts into the parent's heap", () => {
   const { stdout } = mustRun(bunBinary, ["parent.ts"], { cwd: dir });
   assert.deepEqual(samples(stdout, "jobs_total").sort(), both, stdout);
 });
