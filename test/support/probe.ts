@@ -38,6 +38,11 @@ export class Probe {
     return child;
   }
 
+  /** Starts the process now (else the first {@link ask} does), and waits until it is ready. */
+  async start(): Promise<void> {
+    await this.#started();
+  }
+
   /** Sends `command` (`attach <path>` or `label`) and waits for its result line. */
   async ask(command: "attach" | "label", argument = ""): Promise<ProbeOutcome> {
     const child = await this.#started();
