@@ -26,7 +26,7 @@ test("SIGSTOP while holding the heap lock: a new label set elsewhere succeeds or
   const heap = Heap.open({ path, mode: "create" });
   const runtime = currentRuntime();
   const holder = spawnFixture(runtime, "hold_lock_loop", { MPMETRICS_HEAP: path });
-  const probe = new Probe(runtime, { MPMETRICS_HEAP: path, LOCK_TIMEOUT_MS: String(lockTimeoutMs) }, killAfterMs);
+  const probe = new Probe(runtime, { PROBE_HEAP: path, LOCK_TIMEOUT_MS: String(lockTimeoutMs) }, killAfterMs);
   try {
     await holder.waitForLine("ready");
     const holderPid = holder.process.pid!;

@@ -75,22 +75,23 @@ fn infoOf(pid: u32) ?Info {
 
 /// /proc/<pid>/stat is "pid (comm) state ppid ..."; comm may hold spaces and parentheses,
 /// so fields are counted from the last ')'. Its longest form is well under 1024 bytes.
+/// Opened relative to /proc on purpose: qemu-user answers an absolute /proc/self/stat or
+/// /proc/<own pid>/stat with a start time of its own making, which would not match what
+/// other processes read for the same pid.
 fn linuxInfo(pid: u32) ?Info {
-    var path_buffer: [32]u8 = undefined;
-    const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/stat", .{pid}) catch unreachable;
-    var text_buffer: [1024]u8 = undefined;
-    const text = readSmallFile(path, &text_buffer) orelse return null;
-    return parseStat(text);
-}
-
-fn readSmallFile(path: [:0]const u8, buffer: []u8) ?[]const u8 {
-    const fd = c.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true });
+    var name_buffer: [32]u8 = undefined;
+    const name = std.fmt.bufPrintZ(&name_buffer, "{d}/stat", .{pid}) catch unreachable;
+    const proc = c.open("/proc", .{ .ACCMODE = .RDONLY, .DIRECTORY = true, .CLOEXEC = true });
+    if (proc < 0) return null;
+    defer _ = c.close(proc);
+    const fd = c.openat(proc, name, .{ .ACCMODE = .RDONLY, .CLOEXEC = true });
     if (fd < 0) return null;
     defer _ = c.close(fd);
-    const read = c.read(fd, buffer.ptr, buffer.len);
+    var text_buffer: [1024]u8 = undefined;
+    const read = c.read(fd, &text_buffer, text_buffer.len);
     if (read <= 0) return null;
-    assert(@as(usize, @intCast(read)) <= buffer.len);
-    return buffer[0..@intCast(read)];
+    assert(@as(usize, @intCast(read)) <= text_buffer.len);
+    return parseStat(text_buffer[0..@intCast(read)]);
 }
 
 /// Fields after the command name: state is the first (field 3), starttime the 20th (22).
