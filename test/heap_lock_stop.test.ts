@@ -1,7 +1,7 @@
 /**
  * A process stopped with SIGSTOP while it holds the heap lock blocks others only up to
  * the lock timeout. A holder fixture takes and releases the lock in a loop (3 ms held,
- * 1 ms free) and is stopped at random moments, 40 times; each time a probe process
+ * 3 ms free) and is stopped at random moments, 40 times; each time a probe process
  * creates a new label set, which either succeeds or fails with the lock_timeout
  * HeapError naming the holder, and answers before a kill timeout far beyond the bound.
  * After SIGCONT everything works and the heap verifies.
@@ -25,12 +25,13 @@ test("SIGSTOP while holding the heap lock: a new label set elsewhere succeeds or
   const { path, cleanup } = temporaryHeapPath();
   const heap = Heap.open({ path, mode: "create" });
   const runtime = currentRuntime();
-  const holder = spawnFixture(runtime, "hold_lock_loop", { MPMETRICS_HEAP: path });
   const probe = new Probe(runtime, { PROBE_HEAP: path, LOCK_TIMEOUT_MS: String(lockTimeoutMs) }, killAfterMs);
+  // The probe first: its own metric is made before anyone competes for the lock.
+  await probe.start();
+  const holder = spawnFixture(runtime, "hold_lock_loop", { MPMETRICS_HEAP: path });
   try {
     await holder.waitForLine("ready");
     const holderPid = holder.process.pid!;
-    await probe.start(); // while the holder runs: the probe's own metric needs the lock too
     const outcomes: ProbeOutcome[] = [];
     for (let i = 0; i < stops; i++) {
       await sleep(Math.random() * 20);

@@ -30,7 +30,7 @@ export class Probe {
 
   async #started(): Promise<Child> {
     // A fresh process now and then: each one's output is kept whole and rescanned per line.
-    if (this.#child !== undefined && this.#ids % commandsPerProcess === 0) await this.close();
+    if (this.#child !== undefined && this.#ids > 0 && this.#ids % commandsPerProcess === 0) await this.close();
     if (this.#child !== undefined) return this.#child;
     const child = spawnFixture(this.runtime, "lock_probe", this.env, { stdin: true });
     await child.waitForLine("ready");
