@@ -32,13 +32,21 @@ export interface HeapOptions {
   readonly sizeMaxBytes?: number;
   /** How many isolates (processes and worker threads) may write at once. Default 64, at most 256. */
   readonly writerSlotsMax?: number;
+  /**
+   * How long creating a metric or a new label set may wait for the heap lock while
+   * another process holds it, in milliseconds (1 to 600000). Default 3000. Past it the
+   * call throws a {@link HeapError} with code `"lock_timeout"` naming the holder's pid.
+   */
+  readonly lockTimeoutMs?: number;
 }
 
 /** mp_heap_close flags (zig/ABI.md). */
 const closeUnlinkIfLast = 1;
 const closeKeepMapping = 2;
+/** The lock_timeout status (zig/ABI.md). */
+const lockTimeoutStatus = 19;
 
-const defaults = { sizeInitialBytes: 1 << 20, sizeMaxBytes: 2 ** 30, writerSlotsMax: 64 };
+const defaults = { sizeInitialBytes: 1 << 20, sizeMaxBytes: 2 ** 30, writerSlotsMax: 64, lockTimeoutMs: 3000 };
 const modes = { attach: OpenMode.attachOnly, create: OpenMode.createOnly, open: OpenMode.attachOrCreate } as const;
 
 function checkOption(name: string, value: number, min: number, max: number): number {
@@ -69,6 +77,8 @@ export class Heap {
   readonly writerSlotsMax: number;
   /** Times this isolate took the heap mutex from a dead owner. */
   recoveries = 0;
+  /** The bound on one wait for the heap lock ({@link HeapOptions.lockTimeoutMs}). */
+  readonly lockTimeoutMs: number;
 
   #mappedBytes = 0;
   #buffer!: ArrayBuffer;
@@ -78,9 +88,15 @@ export class Heap {
   #f64!: Float64Array;
   #closed = false;
 
-  private constructor(path: string, handle: number) {
+  private constructor(path: string, handle: number, lockTimeoutMs: number) {
     this.path = path;
     this.handle = handle;
+    this.lockTimeoutMs = lockTimeoutMs;
+    if (lockTimeoutMs !== defaults.lockTimeoutMs) {
+      const set = native.heapSetLockTimeout(handle, lockTimeoutMs);
+      if (set < 0) native.heapClose(handle, 0);
+      check(set, `set the lock timeout of heap ${path}`);
+    }
     this.#remap(native.heapMappedBytes(handle));
     this.writerSlotsMax = this.#u32[writerSlotsMaxOffsetBytes / 4];
     try {
@@ -113,10 +129,11 @@ export class Heap {
     const initial = checkOption("sizeInitialBytes", options.sizeInitialBytes ?? defaults.sizeInitialBytes, 65536, 2 ** 32 - 4096);
     const max = checkOption("sizeMaxBytes", options.sizeMaxBytes ?? defaults.sizeMaxBytes, initial, 2 ** 32 - 4096);
     const slots = checkOption("writerSlotsMax", options.writerSlotsMax ?? defaults.writerSlotsMax, 1, 256);
+    const lockTimeoutMs = checkOption("lockTimeoutMs", options.lockTimeoutMs ?? defaults.lockTimeoutMs, 1, 600_000);
     if (options.path === undefined) {
       const made = native.heapCreateDefault(defaultFolder(), initial, max, slots);
       check(made.handle, "create a heap in the per-user runtime folder");
-      return new Heap(made.path, made.handle);
+      return new Heap(made.path, made.handle, lockTimeoutMs);
     }
     const path = options.path;
     if (typeof path !== "string" || !path.startsWith("/")) {
@@ -125,7 +142,7 @@ export class Heap {
     const mode = modes[options.mode ?? "open"];
     if (mode === undefined) throw new TypeError(`Heap mode must be "attach", "create" or "open", got ${JSON.stringify(options.mode)}`);
     const handle = check(native.heapOpen(path, mode, initial, max, slots), `open heap ${path}`);
-    return new Heap(path, handle);
+    return new Heap(path, handle, lockTimeoutMs);
   }
 
   /** Bytes of the heap this isolate has mapped. */
@@ -176,14 +193,17 @@ export class Heap {
   }
 
   /**
-   * Runs `fn` holding the heap's process-shared mutex. Cold paths only: allocation and
-   * directory inserts. When the previous owner died holding it, the native core has
+   * Runs `fn` holding the heap's process-shared lock. Cold paths only: allocation and
+   * directory inserts. When the previous holder died holding it, the native core has
    * verified the header; everything this layer publishes is append-then-publish, so
-   * nothing else needs repair.
+   * nothing else needs repair. Waits at most {@link lockTimeoutMs}, then throws a
+   * {@link HeapError} (`"lock_timeout"`) naming the holding process.
    */
   withLock<T>(fn: () => T): T {
     this.#assertOpen();
-    const taken = check(native.heapLock(this.handle), `lock heap ${this.path}`);
+    const taken = native.heapLock(this.handle);
+    if (taken === -lockTimeoutStatus) throw this.#lockTimeoutError();
+    check(taken, `lock heap ${this.path}`);
     if (taken === 1) this.recoveries++;
     try {
       return fn();
@@ -241,6 +261,16 @@ export class Heap {
   /** Whether {@link close} has run. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  #lockTimeoutError(): HeapError {
+    const pid = native.heapLockHolder(this.handle);
+    return new HeapError(
+      "lock_timeout",
+      `Cannot lock heap ${this.path}: process ${pid} held its lock for more than ${this.lockTimeoutMs} ms. ` +
+        `It may be stopped (SIGSTOP, a debugger, a frozen container): resume it (kill -CONT ${pid}) or end it, ` +
+        `or give this heap a larger lockTimeoutMs (status lock_timeout)`,
+    );
   }
 
   #assertOpen(): void {

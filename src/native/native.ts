@@ -58,6 +58,10 @@ export interface NativeLibrary {
   readonly heapLock: (handle: number) => number;
   readonly heapUnlock: (handle: number) => number;
   readonly heapVerify: (handle: number) => number;
+  /** Bounds every later take of the heap lock through this handle (1..600000 ms). */
+  readonly heapSetLockTimeout: (handle: number, timeoutMs: number) => number;
+  /** The pid that held the lock when this handle's last take timed out (0 if none did). */
+  readonly heapLockHolder: (handle: number) => number;
   readonly slotClaim: (handle: number) => number;
   readonly slotRelease: (handle: number, slot: number) => number;
   readonly slotIsLive: (handle: number, slot: number) => number;

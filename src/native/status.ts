@@ -25,6 +25,7 @@ const statusNames = [
   "symlink",
   "busy",
   "path_too_long",
+  "lock_timeout",
 ] as const;
 
 /** A status name such as `"not_a_heap"`. */
@@ -51,6 +52,8 @@ const explanations: Record<StatusName, string> = {
   symlink: "the path is a symbolic link, which heap files may not be",
   busy: "the heap file kept being removed while attaching; try again",
   path_too_long: "the path is too long",
+  lock_timeout:
+    "another process held the heap lock for longer than the lock timeout (it may be stopped, traced or frozen); resume or end it, or raise lockTimeoutMs",
 };
 
 /**

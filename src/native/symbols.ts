@@ -44,6 +44,8 @@ export const abiSymbols = {
   mp_default_dir: { args: ["cstring", "buffer", "u32"], result: "i32" },
   mp_inherit_register: { args: ["u32", "cstring", "u32"], result: "i32" },
   mp_inherit_find: { args: ["cstring", "u32", "buffer", "u32"], result: "i32" },
+  mp_heap_set_lock_timeout: { args: ["u32", "u32"], result: "i32" },
+  mp_heap_lock_holder: { args: ["u32"], result: "i32" },
 } as const satisfies Record<string, AbiSignature>;
 
 /** The symbol names. */
@@ -132,6 +134,8 @@ export function bindNative(raw: RawBindings): NativeLibrary {
     inheritRegister: (handle: number, folder: string, root: boolean) => inheritRegister(handle, raw.cstring(folder), root ? 1 : 0) as number,
     inheritFind: (folder: string, rootsOnly: boolean) =>
       withPathOut((out) => inheritFind(raw.cstring(folder), rootsOnly ? 1 : 0, out, out.byteLength) as number),
+    heapSetLockTimeout: s("mp_heap_set_lock_timeout"),
+    heapLockHolder: s("mp_heap_lock_holder"),
   };
 }
 

@@ -3,11 +3,13 @@
 const std = @import("std");
 const builtin = @import("builtin");
 const Error = @import("status.zig").Error;
+const mutex_ = @import("mutex.zig");
 
 const assert = std.debug.assert;
 
 pub const magic: [8]u8 = "MPMHEAP1".*;
-pub const format_version: u32 = 1;
+/// 2: the heap lock is mutex.zig's own lock (version 1 held a pthread mutex).
+pub const format_version: u32 = 2;
 pub const header_size_bytes: u32 = 4096;
 pub const writer_slots_limit: u32 = 256;
 /// Heap files stay below 4 GiB so that offsets cross the ABI as u32.
@@ -15,7 +17,7 @@ pub const size_max_limit_bytes: u64 = (1 << 32) - 4096;
 pub const roots_count: u32 = 64;
 pub const roots_offset: u32 = 256;
 pub const slot_table_offset: u32 = 4096;
-pub const mutex_size_bytes: u32 = 64;
+pub const lock_offset: u32 = 64;
 
 pub const Header = extern struct {
     magic: [8]u8,
@@ -32,8 +34,8 @@ pub const Header = extern struct {
     /// Atomic: next free byte. Changed only under the mutex.
     alloc_cursor_bytes: u64,
     created_unix_ms: f64,
-    /// Holds a pthread_mutex_t (process-shared, robust where the OS has it).
-    mutex: [mutex_size_bytes]u8 align(8),
+    /// The heap lock (mutex.zig), checked whole by `validate`.
+    lock: mutex_.Lock,
     reserved_0: [128]u8,
     /// 64 words the layer above uses to find its structures. Zero at creation.
     roots: [roots_count]u32,
@@ -62,13 +64,12 @@ comptime {
     assert(@offsetOf(Header, "size_max_bytes") == 40);
     assert(@offsetOf(Header, "alloc_cursor_bytes") == 48);
     assert(@offsetOf(Header, "created_unix_ms") == 56);
-    assert(@offsetOf(Header, "mutex") == 64);
+    assert(@offsetOf(Header, "lock") == lock_offset);
+    assert(@sizeOf(mutex_.Lock) == 64);
     assert(@offsetOf(Header, "reserved_0") == 128);
     assert(@offsetOf(Header, "roots") == roots_offset);
     assert(@offsetOf(Header, "reserved_1") == 512);
     assert(@sizeOf(Slot) == 16);
-    assert(@sizeOf(std.c.pthread_mutex_t) <= mutex_size_bytes);
-    assert(@alignOf(std.c.pthread_mutex_t) <= 8);
     assert(slot_table_offset == header_size_bytes);
 }
 
@@ -80,7 +81,7 @@ pub fn dataStartBytes(writer_slots_max: u32) u64 {
 }
 
 /// The layout word: two heaps agree on it exactly when their processes can share the
-/// mutex and the pages (same mutex size, page size, byte order and libc).
+/// lock and the pages (same lock size, page size, byte order and libc).
 pub fn layoutWord(page_size_bytes: u64) u32 {
     assert(std.math.isPowerOfTwo(page_size_bytes));
     const libc_id: u32 = switch (builtin.os.tag) {
@@ -88,7 +89,7 @@ pub fn layoutWord(page_size_bytes: u64) u32 {
         else => if (builtin.abi.isMusl()) 2 else if (builtin.abi.isGnu()) 1 else 0,
     };
     const little: u32 = @intFromBool(builtin.cpu.arch.endian() == .little);
-    const mutex_size: u32 = @sizeOf(std.c.pthread_mutex_t);
+    const mutex_size: u32 = mutex_.lock_size_bytes;
     const page_log2: u32 = std.math.log2_int(u64, page_size_bytes);
     const word = mutex_size | (page_log2 << 8) | (little << 16) | (libc_id << 17);
     assert(word & 0xff == mutex_size);
@@ -116,6 +117,8 @@ pub fn validate(header: *const Header, page_size_bytes: u64) Error!u64 {
     const size_max = header.size_max_bytes;
     if (size_max > size_max_limit_bytes or size_max % page_size_bytes != 0) return error.Corrupt;
     if (@atomicLoad(u32, &header.slots_high_water, .seq_cst) > slots) return error.Corrupt;
+    // Every byte the lock uses, before anyone waits on it.
+    try mutex_.check(&header.lock);
     // Cursor before size: size only grows and is stored before the cursor passes it, so
     // reading in this order never sees a cursor beyond a concurrently growing size.
     const cursor = @atomicLoad(u64, &header.alloc_cursor_bytes, .seq_cst);
@@ -133,7 +136,7 @@ pub fn checkFileSize(file_size_bytes: u64, size_bytes: u64) Error!void {
     if (file_size_bytes < size_bytes) return error.Truncated;
 }
 
-/// Fills a header for a new heap. The mutex is initialised separately, in place.
+/// Fills a header for a new heap, its lock free.
 pub fn init(
     header: *Header,
     writer_slots_max: u32,
@@ -155,6 +158,7 @@ pub fn init(
     header.size_max_bytes = size_max_bytes;
     header.alloc_cursor_bytes = dataStartBytes(writer_slots_max);
     header.created_unix_ms = @floatFromInt(std.time.milliTimestamp());
+    mutex_.init(&header.lock);
 }
 
 const testing = std.testing;
@@ -164,9 +168,9 @@ test "data starts after the slot table on a 4096 boundary" {
     try testing.expectEqual(@as(u64, 8192), dataStartBytes(256));
 }
 
-test "layout word records mutex size, page size, endianness and libc" {
+test "layout word records lock size, page size, endianness and libc" {
     const word = layoutWord(4096);
-    try testing.expectEqual(@as(u32, @sizeOf(std.c.pthread_mutex_t)), word & 0xff);
+    try testing.expectEqual(@as(u32, 64), word & 0xff);
     try testing.expectEqual(@as(u32, 12), (word >> 8) & 0xff);
     if (builtin.os.tag == .linux and builtin.abi.isGnu()) {
         try testing.expectEqual(@as(u32, 1), (word >> 17) & 0x7);
@@ -183,7 +187,7 @@ test "validate reports the most telling status" {
     try testing.expectError(error.Corrupt, validate(&header, 4096));
     header.layout +%= 1;
     try testing.expectError(error.LayoutMismatch, validate(&header, 4096));
-    header.format_version = 2;
+    header.format_version = 1;
     try testing.expectError(error.VersionMismatch, validate(&header, 4096));
     header.magic[0] = 'X';
     try testing.expectError(error.NotAHeap, validate(&header, 4096));

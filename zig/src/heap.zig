@@ -7,6 +7,7 @@ const sys = @import("sys.zig");
 const locks = @import("locks.zig");
 const mapping = @import("mapping.zig");
 const mutex_ = @import("mutex.zig");
+const held = @import("held.zig");
 const file = @import("file.zig");
 const header_ = @import("header.zig");
 const Error = @import("status.zig").Error;
@@ -77,6 +78,12 @@ pub const Heap = struct {
     local_mutex: std.Thread.Mutex,
     /// Whether this handle took the heap mutex (mp_heap_lock) and has not released it.
     holds_mutex: std.atomic.Value(bool),
+    /// The thread that took it (held.zig), while holds_mutex.
+    lock_thread: std.Thread.Id,
+    /// How long one take of the heap lock may wait (mp_heap_set_lock_timeout).
+    lock_timeout_ms: u32,
+    /// The pid that held the lock when this handle's last take timed out (0: none yet).
+    lock_holder_pid: std.atomic.Value(u32),
     /// The slots this handle holds the kernel lock of. Guarded by local_mutex.
     slots_held: std.bit_set.IntegerBitSet(header_.writer_slots_limit),
     /// The file as opened, to check the path still names it before unlinking.
@@ -93,8 +100,8 @@ pub const Heap = struct {
         return heap.path_buffer[0..heap.path_len :0];
     }
 
-    pub fn mutex(heap: *const Heap) *mutex_.Mutex {
-        return @ptrCast(&heap.header().mutex);
+    pub fn mutex(heap: *const Heap) *mutex_.Lock {
+        return &heap.header().lock;
     }
 
     /// Opens the heap at `path_in`. On error nothing is left open or mapped.
@@ -138,6 +145,9 @@ pub const Heap = struct {
         heap.mapped_bytes = .init(0);
         heap.local_mutex = .{};
         heap.holds_mutex = .init(false);
+        heap.lock_thread = 0;
+        heap.lock_timeout_ms = mutex_.timeout_default_ms;
+        heap.lock_holder_pid = .init(0);
         heap.slots_held = .initEmpty();
         heap.path_len = 0;
     }
@@ -196,7 +206,6 @@ pub const Heap = struct {
             heap.page_size_bytes,
             sys.getpid(),
         );
-        try mutex_.init(heap.mutex());
         const stat = try sys.fstat(fd);
         try sys.link(temp, heap.path());
         linked = true;
@@ -290,22 +299,30 @@ pub const Heap = struct {
         return size;
     }
 
-    /// Takes the heap mutex. `recovered` when its owner died holding it: the header was
-    /// verified, and the mutex made consistent again.
+    /// Takes the heap lock, waiting at most lock_timeout_ms (then LockTimeout, and
+    /// lock_holder_pid names the holder). `recovered` when its holder had died: the
+    /// header was verified. A failed verification poisons the lock (Corrupt for all).
     pub fn lock(heap: *Heap) Error!Locked {
         assert(heap.fd >= 0);
-        // Each handle takes the mutex at most once; a second take would deadlock.
+        assert(heap.lock_timeout_ms >= 1 and heap.lock_timeout_ms <= mutex_.timeout_max_ms);
+        // Each handle takes the lock at most once; a second take would wait for itself.
         if (heap.holds_mutex.load(.acquire)) return error.InvalidArgument;
-        const acquired = try mutex_.lock(heap.mutex());
+        const file_id = held.FileId.of(heap.identity);
+        const thread = std.Thread.getCurrentId();
+        if (held.isHeld(file_id, thread)) return error.InvalidArgument;
+        var waited: mutex_.Waited = .{};
+        const acquired = mutex_.lock(heap.mutex(), heap.lock_timeout_ms, &waited) catch |err| {
+            if (err == error.LockTimeout) heap.lock_holder_pid.store(waited.holder_pid, .release);
+            return err;
+        };
         if (acquired == .owner_died) {
-            if (!mutex_.robust_supported) unreachable;
             heap.verify() catch |err| {
-                // Unlocking without markConsistent makes the mutex unrecoverable for all.
-                mutex_.unlock(heap.mutex()) catch {};
+                mutex_.poison(heap.mutex());
                 return err;
             };
-            try mutex_.markConsistent(heap.mutex());
         }
+        held.add(file_id, thread);
+        heap.lock_thread = thread;
         heap.holds_mutex.store(true, .release);
         return if (acquired == .owner_died) .recovered else .clean;
     }
@@ -313,8 +330,16 @@ pub const Heap = struct {
     pub fn unlock(heap: *Heap) Error!void {
         assert(heap.fd >= 0);
         if (!heap.holds_mutex.load(.acquire)) return error.InvalidArgument;
-        try mutex_.unlock(heap.mutex());
+        held.remove(held.FileId.of(heap.identity), heap.lock_thread);
         heap.holds_mutex.store(false, .release);
+        // Corrupt if someone replaced our word meanwhile; this handle holds nothing either way.
+        try mutex_.unlock(heap.mutex());
+    }
+
+    pub fn setLockTimeout(heap: *Heap, timeout_ms: u32) Error!void {
+        assert(heap.fd >= 0);
+        if (timeout_ms < 1 or timeout_ms > mutex_.timeout_max_ms) return error.InvalidArgument;
+        heap.lock_timeout_ms = timeout_ms;
     }
 
     /// Checks every header invariant, the slot table, and the file's size.
@@ -350,7 +375,8 @@ pub const Heap = struct {
             .take => _ = try heap.lock(),
             .caller_holds => if (!heap.holds_mutex.load(.acquire)) return error.InvalidArgument,
         }
-        defer if (how == .take) heap.unlock() catch unreachable;
+        // Unlock fails only if another writer replaced the lock word: nothing to undo here.
+        defer if (how == .take) heap.unlock() catch {};
         return heap.allocHoldingMutex(size_bytes, align_bytes);
     }
 

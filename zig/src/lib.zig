@@ -40,6 +40,7 @@ fn statusOf(err: Error) Status {
         error.Symlink => .symlink,
         error.Busy => .busy,
         error.PathTooLong => .path_too_long,
+        error.LockTimeout => .lock_timeout,
     };
 }
 
@@ -242,6 +243,20 @@ pub export fn mp_heap_verify(handle: u32) i32 {
     return 0;
 }
 
+/// Bounds every later take of the heap lock through this handle (mp_heap_lock,
+/// mp_heap_alloc) to timeout_ms (1..600000; default 3000).
+pub export fn mp_heap_set_lock_timeout(handle: u32, timeout_ms: u32) i32 {
+    const heap = heapOf(handle) catch |err| return fail(err);
+    heap.setLockTimeout(timeout_ms) catch |err| return fail(err);
+    return 0;
+}
+
+/// The pid that held the heap lock when this handle's last take timed out (0 if none did).
+pub export fn mp_heap_lock_holder(handle: u32) i32 {
+    const heap = heapOf(handle) catch |err| return fail(err);
+    return @intCast(heap.lock_holder_pid.load(.acquire));
+}
+
 pub export fn mp_slot_claim(handle: u32) i32 {
     const heap = heapOf(handle) catch |err| return fail(err);
     const slot = slots.claim(heap) catch |err| return fail(err);
@@ -366,6 +381,8 @@ test {
     _ = sys;
     _ = @import("header.zig");
     _ = @import("mutex.zig");
+    _ = @import("liveness.zig");
+    _ = @import("held.zig");
     _ = @import("mapping.zig");
     _ = atomics;
     _ = @import("proc.zig");

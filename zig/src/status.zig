@@ -24,6 +24,7 @@ pub const Status = enum(c_int) {
     symlink = 16,
     busy = 17,
     path_too_long = 18,
+    lock_timeout = 19,
 
     /// The value an `i32` result carries for this status.
     pub fn negative(status: Status) i32 {
@@ -52,6 +53,7 @@ pub const Error = error{
     Symlink,
     Busy,
     PathTooLong,
+    LockTimeout,
 };
 
 test "status codes match ABI.md" {

@@ -20,30 +20,10 @@ const mode_attach: u32 = 0;
 const mode_create: u32 = 1;
 const mode_either: u32 = 2;
 
-/// Two handles of one process are separate lock owners only with OFD locks (Linux); a
-/// dead owner is reported only by robust mutexes (Linux). Elsewhere these tests skip.
+/// Two handles of one process are separate lock owners only with OFD locks (Linux).
+/// Elsewhere these tests skip.
 fn requireOfdLocks() !void {
     if (!locks.ofd_supported) return error.SkipZigTest;
-}
-
-fn requireRobustMutex() !void {
-    if (!mutex_.robust_supported) return error.SkipZigTest;
-    if (!kernelHasRobustLists()) {
-        // qemu-user cannot walk a guest's robust list when a thread dies, so it answers
-        // ENOSYS: a holder's death would never be reported and these tests would hang.
-        std.debug.print("skipped: get_robust_list is ENOSYS here (qemu-user): no owner-death reports\n", .{});
-        return error.SkipZigTest;
-    }
-}
-
-/// Whether the kernel keeps robust futex lists: every Linux kernel does since 2.6.17;
-/// qemu-user's emulated one does not. Asked the way musl asks, by get_robust_list.
-fn kernelHasRobustLists() bool {
-    const linux = std.os.linux;
-    var head: usize = 0;
-    var len: usize = 0;
-    const rc = linux.syscall3(.get_robust_list, 0, @intFromPtr(&head), @intFromPtr(&len));
-    return linux.E.init(rc) != .NOSYS;
 }
 
 fn neg(status: Status) i32 {
@@ -137,7 +117,7 @@ test "abi version and header layout as ABI.md" {
     try testing.expectEqual(@as(usize, 4096), @sizeOf(Header));
     try testing.expectEqual(@as(usize, 32), @offsetOf(Header, "size_bytes"));
     try testing.expectEqual(@as(usize, 48), @offsetOf(Header, "alloc_cursor_bytes"));
-    try testing.expectEqual(@as(usize, 64), @offsetOf(Header, "mutex"));
+    try testing.expectEqual(@as(usize, 64), @offsetOf(Header, "lock"));
     try testing.expectEqual(@as(usize, 256), @offsetOf(Header, "roots"));
 }
 
@@ -154,7 +134,7 @@ test "create, attach, share memory, close" {
     const h2 = headerOf(@intCast(second));
     try testing.expect(h1 != h2); // two mappings of one file
     try testing.expectEqualSlices(u8, "MPMHEAP1", &h2.magic);
-    try testing.expectEqual(@as(u32, 1), h2.format_version);
+    try testing.expectEqual(@as(u32, 2), h2.format_version);
     try testing.expectEqual(@as(u32, 8), h2.writer_slots_max);
     try testing.expectEqual(@as(u64, 16 * 1024 * 1024), h2.size_max_bytes);
     // size_initial_bytes rounded up to pages; the cursor starts after the slot table.
@@ -241,7 +221,7 @@ test "files that are not usable heaps get exact statuses" {
     try writeFile(empty, "", 0o600);
     try testing.expectEqual(neg(.not_a_heap), lib.mp_heap_open(empty, mode_attach, 0, 0, 0));
     const short = dir.file(&buffer, "short");
-    try writeFile(short, "MPMHEAP1\x01\x00\x00\x00", 0o600);
+    try writeFile(short, "MPMHEAP1\x02\x00\x00\x00", 0o600);
     try testing.expectEqual(neg(.truncated), lib.mp_heap_open(short, mode_attach, 0, 0, 0));
     const world = dir.file(&buffer, "world");
     try makeClosedHeap(world);
@@ -271,9 +251,10 @@ test "damaged heaps get exact statuses" {
             return lib.mp_heap_open(p, mode_attach, 0, 0, 0);
         }
     }.status;
-    try patchFile(path, 8, std.mem.asBytes(&@as(u32, 2)));
-    try testing.expectEqual(neg(.version_mismatch), attach_only(path));
+    // Version 1 (a pthread mutex in the header) is refused, not reinterpreted.
     try patchFile(path, 8, std.mem.asBytes(&@as(u32, 1)));
+    try testing.expectEqual(neg(.version_mismatch), attach_only(path));
+    try patchFile(path, 8, std.mem.asBytes(&@as(u32, 2)));
     const layout = header_.layoutWord(sys.pageSizeBytes());
     try patchFile(path, 12, std.mem.asBytes(&(layout ^ 0xff)));
     try testing.expectEqual(neg(.layout_mismatch), attach_only(path));
@@ -416,7 +397,7 @@ test "lock, alloc_locked, and misuse of the mutex" {
     try testing.expectEqual(neg(.invalid_argument), lib.mp_heap_lock(handle));
     try testing.expectEqual(negFloat(.invalid_argument), lib.mp_heap_alloc(handle, 8, 8));
     try testing.expectEqual(@as(f64, 8192), lib.mp_heap_alloc_locked(handle, 8, 8));
-    // A second handle in the same thread: the error-checking mutex refuses, no deadlock.
+    // A second handle in the same thread: refused at once (held.zig), no wait.
     const other = try attach(path);
     try testing.expectEqual(neg(.invalid_argument), lib.mp_heap_lock(other));
     try testing.expectEqual(@as(i32, 0), lib.mp_heap_unlock(handle));
@@ -563,7 +544,6 @@ test "slots: lowest free, one owner per handle, release and reclaim, liveness" {
 }
 
 test "a forked child dies holding a slot and the mutex: recovered, verified, adopted" {
-    try requireRobustMutex();
     const dir = try TestDir.init();
     defer dir.deinit();
     var buffer: [256]u8 = undefined;
@@ -860,5 +840,54 @@ fn childAllocates(path: [:0]const u8, child: u32, count: u32, table: u32, counte
         if (lib.mp_f64_add(handle, counter, 1) != 0) c._exit(34);
     }
     if (lib.mp_heap_close(handle, 0) != 0) c._exit(35);
+    c._exit(0);
+}
+
+test "a take that waits past the handle's bound fails naming the holder; a failed recovery poisons" {
+    const dir = try TestDir.init();
+    defer dir.deinit();
+    var buffer: [256]u8 = undefined;
+    const path = dir.file(&buffer, "timeout.mpm");
+    const parent = try create(path, 0, 4 * mib, 4);
+    try testing.expectEqual(neg(.invalid_argument), lib.mp_heap_set_lock_timeout(parent, 0));
+    try testing.expectEqual(neg(.invalid_argument), lib.mp_heap_set_lock_timeout(parent, 600_001));
+    try testing.expectEqual(@as(i32, 0), lib.mp_heap_set_lock_timeout(parent, 50));
+    try testing.expectEqual(@as(i32, 0), lib.mp_heap_lock_holder(parent));
+    const pid = try std.posix.fork();
+    if (pid == 0) childHoldsTheLock(path);
+    const h = headerOf(@intCast(parent));
+    var tries: u32 = 0;
+    while (@as(u32, @truncate(@atomicLoad(u64, &h.lock.word, .acquire))) != pid and tries < 5000) : (tries += 1) {
+        std.Thread.sleep(std.time.ns_per_ms);
+    }
+    try testing.expectEqual(neg(.lock_timeout), lib.mp_heap_lock(parent));
+    try testing.expectEqual(@as(i32, pid), lib.mp_heap_lock_holder(parent));
+    try testing.expectEqual(negFloat(.lock_timeout), lib.mp_heap_alloc(parent, 8, 8));
+    // Killed while holding it, with the header damaged meanwhile: the recovery's check
+    // fails, and the lock stays unusable for everyone.
+    try std.posix.kill(pid, std.posix.SIG.KILL);
+    _ = std.posix.waitpid(pid, 0);
+    const cursor = h.alloc_cursor_bytes;
+    h.alloc_cursor_bytes = 1 << 40;
+    try testing.expectEqual(neg(.corrupt), lib.mp_heap_lock(parent));
+    h.alloc_cursor_bytes = cursor;
+    try testing.expectEqual(neg(.corrupt), lib.mp_heap_lock(parent));
+    try testing.expectEqual(neg(.corrupt), lib.mp_heap_verify(parent));
+    try testing.expectEqual(neg(.corrupt), attachStatus(path));
+    try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(parent, 1));
+}
+
+fn attachStatus(path: [:0]const u8) i32 {
+    const handle = lib.mp_heap_open(path, mode_attach, 0, 0, 0);
+    if (handle > 0) _ = lib.mp_heap_close(@intCast(handle), 0);
+    return handle;
+}
+
+/// Runs in a forked child: takes the heap lock and sleeps until killed.
+fn childHoldsTheLock(path: [:0]const u8) noreturn {
+    const handle = lib.mp_heap_open(path, mode_attach, 0, 0, 0);
+    if (handle < 1) c._exit(40);
+    if (lib.mp_heap_lock(@intCast(handle)) != 0) c._exit(41);
+    std.Thread.sleep(60 * std.time.ns_per_s);
     c._exit(0);
 }
