@@ -9,7 +9,14 @@
  */
 
 import process from "node:process";
-import { libraryPath, loadError, normalizeArch, normalizePlatform, type PlatformDescriptor } from "./library_path.ts";
+import {
+  isSourceCheckout,
+  libraryCandidates,
+  normalizeArch,
+  normalizePlatform,
+  openFirst,
+  type PlatformDescriptor,
+} from "./library_path.ts";
 import type { RuntimeAdapter, RuntimeHost } from "./native.ts";
 import { abiSymbols, type AbiType, bindNative, encodeCString } from "./symbols.ts";
 
@@ -25,9 +32,8 @@ interface DenoSlice {
   readonly UnsafePointerView: { getArrayBuffer(pointer: unknown, byteLength: number, offset?: number): ArrayBuffer };
   memoryUsage(): { rss: number; heapTotal: number; heapUsed: number; external: number };
   unrefTimer(id: number): void;
+  statSync(path: string): unknown;
 }
-
-const deno = (globalThis as unknown as { Deno: DenoSlice }).Deno;
 
 const denoTypes: Record<AbiType, string> = {
   u32: "u32",
@@ -39,55 +45,69 @@ const denoTypes: Record<AbiType, string> = {
   void: "void",
 };
 
-function descriptor(): PlatformDescriptor {
+function descriptor(deno: DenoSlice): PlatformDescriptor {
   const platform = normalizePlatform(deno.build.os);
   const arch = normalizeArch(deno.build.arch);
   if (platform === "darwin") return { platform, arch };
   return { platform, arch, libc: deno.build.target.endsWith("musl") ? "musl" : "gnu" };
 }
 
-function open() {
-  const path = libraryPath(descriptor(), import.meta.url, deno.env.get("MPMETRICS_NATIVE_LIB"));
+/** Whether `path` exists; false without `--allow-read` too (it only picks a hint). */
+function existsWith(deno: DenoSlice): (path: string) => boolean {
+  return (path) => {
+    try {
+      deno.statSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+/**
+ * Binds the library with Deno.dlopen. Call only on Deno.
+ *
+ * @example
+ * ```ts
+ * const { native, host } = denoAdapter();
+ * ```
+ */
+export function denoAdapter(): RuntimeAdapter {
+  const deno = (globalThis as unknown as { Deno: DenoSlice }).Deno;
+  const d = descriptor(deno);
+  const candidates = libraryCandidates(d, import.meta.url, deno.env.get("MPMETRICS_NATIVE_LIB"));
   const definitions = Object.fromEntries(
     Object.entries(abiSymbols).map(([name, sig]) => [
       name,
       { parameters: sig.args.map((t) => denoTypes[t]), result: denoTypes[sig.result] },
     ]),
   );
-  try {
-    return deno.dlopen(path, definitions);
-  } catch (cause) {
-    throw loadError(path, cause);
-  }
+  const library = openFirst(d, candidates, (path) => deno.dlopen(path, definitions), () =>
+    isSourceCheckout(import.meta.url, existsWith(deno)));
+  const host: RuntimeHost = {
+    name: "deno",
+    pid: deno.pid,
+    getEnv: (name) => deno.env.get(name),
+    setEnv: (name, value) => deno.env.set(name, value),
+    onExit: (callback) => {
+      globalThis.addEventListener("unload", callback, { once: true });
+    },
+    cpuUsageMicros: () => process.cpuUsage(),
+    memoryUsageBytes: () => deno.memoryUsage(),
+    uptimeSeconds: () => process.uptime(),
+    everyUnref: (intervalMs, callback) => {
+      const id = setInterval(callback, intervalMs) as unknown as number;
+      deno.unrefTimer(id);
+      return () => clearInterval(id);
+    },
+    plainStoresOrdered: deno.build.arch === "x86_64",
+  };
+  return {
+    host,
+    native: bindNative({
+      symbol: (name) => library.symbols[name],
+      cstring: encodeCString,
+      buffer: (base, byteLength) => deno.UnsafePointerView.getArrayBuffer(base, byteLength),
+    }),
+  };
 }
-
-const library = open();
-
-const host: RuntimeHost = {
-  name: "deno",
-  pid: deno.pid,
-  getEnv: (name) => deno.env.get(name),
-  setEnv: (name, value) => deno.env.set(name, value),
-  onExit: (callback) => {
-    globalThis.addEventListener("unload", callback, { once: true });
-  },
-  cpuUsageMicros: () => process.cpuUsage(),
-  memoryUsageBytes: () => deno.memoryUsage(),
-  uptimeSeconds: () => process.uptime(),
-  everyUnref: (intervalMs, callback) => {
-    const id = setInterval(callback, intervalMs) as unknown as number;
-    deno.unrefTimer(id);
-    return () => clearInterval(id);
-  },
-  plainStoresOrdered: deno.build.arch === "x86_64",
-};
-
-/** Deno's adapter. */
-export const adapter: RuntimeAdapter = {
-  host,
-  native: bindNative({
-    symbol: (name) => library.symbols[name],
-    cstring: encodeCString,
-    buffer: (base, byteLength) => deno.UnsafePointerView.getArrayBuffer(base, byteLength),
-  }),
-};

@@ -2,6 +2,11 @@
  * Loads the adapter for the runtime this code runs on. This is the only place that
  * asks which runtime it is; everything else receives {@link native} and {@link host}.
  *
+ * Synchronous on purpose: no top-level await, so that the package loads through CommonJS
+ * `require()` (Node's require(esm), Bun) as well as through `import`. Each adapter module
+ * reaches its runtime's FFI only when called (bun:ffi and koffi through `createRequire`,
+ * `Deno.dlopen` as a global), so importing all three is safe everywhere.
+ *
  * @example
  * ```ts
  * import { host, native } from "./native/index.ts";
@@ -11,21 +16,24 @@
  * @module
  */
 
-import type { RuntimeAdapter } from "./native.ts";
+import { bunAdapter } from "./bun.ts";
+import { denoAdapter } from "./deno.ts";
+import type { NativeLibrary, RuntimeAdapter, RuntimeHost } from "./native.ts";
+import { nodeAdapter } from "./node.ts";
 
-async function loadAdapter(): Promise<RuntimeAdapter> {
+function loadAdapter(): RuntimeAdapter {
   const global = globalThis as { Bun?: unknown; Deno?: unknown };
-  if (global.Bun !== undefined) return (await import("./bun.ts")).adapter;
-  if (global.Deno !== undefined) return (await import("./deno.ts")).adapter;
-  return (await import("./node.ts")).adapter;
+  if (global.Bun !== undefined) return bunAdapter();
+  if (global.Deno !== undefined) return denoAdapter();
+  return nodeAdapter();
 }
 
-const adapter = await loadAdapter();
+const adapter = loadAdapter();
 
 /** The C ABI bound for this runtime. */
-export const native = adapter.native;
+export const native: NativeLibrary = adapter.native;
 /** This runtime's process facilities (environment, pid, exit hook). */
-export const host = adapter.host;
+export const host: RuntimeHost = adapter.host;
 
 export { OpenMode } from "./native.ts";
 export type { NativeLibrary, RuntimeHost } from "./native.ts";
