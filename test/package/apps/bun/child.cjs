@@ -1,0 +1,3 @@
+const { Counter } = require("mpmetrics");
+
+new Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] }).inc({ who: "child" });

@@ -1,0 +1,15 @@
+// Compiled with `bun build --compile` and moved away from its node_modules: the library
+// travels inside the executable. The binary starts itself as the child (node:child_process,
+// no env option) and prints its scrape, which must hold the child's count too.
+import { spawnSync } from "node:child_process";
+import { Counter, register } from "mpmetrics";
+
+const jobs = new Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] });
+if (process.argv.includes("child")) {
+  jobs.inc({ who: "child" });
+} else {
+  jobs.inc({ who: "parent" });
+  const child = spawnSync(process.execPath, ["child"], { stdio: "inherit" });
+  if (child.status !== 0) throw new Error(`the child exited ${child.status}`);
+  process.stdout.write(await register.metrics());
+}

@@ -1,0 +1,3 @@
+import { Counter } from "mpmetrics";
+
+new Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] }).inc({ who: "child" });

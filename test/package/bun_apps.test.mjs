@@ -1,0 +1,31 @@
+// `bun add <tarball>` in a fresh project: a Bun TypeScript parent that starts a CommonJS
+// child with Bun.spawnSync and no env option; and `bun build --compile` of an app, run from
+// another folder, that starts itself as its child. The parent's scrape must show both.
+import assert from "node:assert/strict";
+import { renameSync } from "node:fs";
+import { join } from "node:path";
+import { before, test } from "node:test";
+import { bunBinary, copyApp, freshProject, mustRun, packedTarball, samples } from "./support.mjs";
+
+let dir;
+before(() => {
+  dir = freshProject("bun", { name: "bun-app", private: true });
+  mustRun(bunBinary, ["add", packedTarball()], { cwd: dir });
+  copyApp("bun", dir);
+  copyApp("compile", dir);
+});
+
+const both = ['jobs_total{who="child"} 1', 'jobs_total{who="parent"} 1'];
+
+test("Bun: a child from Bun.spawnSync (no env) requires the package and counts into the parent's heap", () => {
+  const { stdout } = mustRun(bunBinary, ["parent.ts"], { cwd: dir });
+  assert.deepEqual(samples(stdout, "jobs_total").sort(), both, stdout);
+});
+
+test("bun build --compile: the executable, moved to another folder, runs and shares its heap with its child", () => {
+  mustRun(bunBinary, ["build", "--compile", "app.ts", "--outfile", "app"], { cwd: dir });
+  const elsewhere = freshProject("bun-compiled");
+  renameSync(join(dir, "app"), join(elsewhere, "app"));
+  const { stdout } = mustRun(join(elsewhere, "app"), [], { cwd: elsewhere });
+  assert.deepEqual(samples(stdout, "jobs_total").sort(), both, stdout);
+});
