@@ -7,10 +7,14 @@
 // Expects scripts/setup.mjs to have run (npm test runs it first). Installs the exposition
 // validators (promtool, Python's prometheus_client) itself.
 //
-// Usage: node scripts/test.mjs [--only typecheck|zig|bun|deno|node|native]... [file filter substring]
+// The package suite (test/package/*.test.mjs, Node's runner, once: each file drives every
+// runtime itself) installs the packed tarball into fresh projects outside the repository.
+//
+// Usage: node scripts/test.mjs [--only typecheck|zig|bun|deno|node|native|package]... [file filter substring]
 
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installValidators, pythonPath } from "./install_validators.mjs";
@@ -118,6 +122,26 @@ if (wanted("native") && (filters.length === 0 || filters.some((f) => nativeSuite
     passed: lastNumber(out, /^# pass (\d+)$/gm),
     failed: lastNumber(out, /^# fail (\d+)$/gm),
   })));
+}
+
+if (wanted("package")) {
+  const packageFiles = readdirSync(join(root, "test", "package"))
+    .filter((name) => name.endsWith(".test.mjs"))
+    .map((name) => join("test", "package", name))
+    .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
+    .sort();
+  if (packageFiles.length > 0) {
+    // One tarball for every suite of the run.
+    const packDir = mkdtempSync(join(tmpdir(), "mpmetrics-pack-"));
+    const packed = spawnSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], { cwd: root, encoding: "utf8" });
+    if (packed.status === 0) env.MPMETRICS_TEST_TARBALL = join(packDir, JSON.parse(packed.stdout)[0].filename);
+    else console.error(`npm pack failed:\n${packed.stderr}`);
+    results.push(runSuite("package", "node", ["--test", "--test-reporter=tap", "--test-concurrency=1", ...packageFiles], (out) => ({
+      passed: lastNumber(out, /^# pass (\d+)$/gm),
+      failed: lastNumber(out, /^# fail (\d+)$/gm),
+    })));
+    rmSync(packDir, { recursive: true, force: true });
+  }
 }
 
 const passed = results.reduce((sum, r) => sum + r.passed, 0);

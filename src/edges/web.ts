@@ -57,6 +57,8 @@ export type { MetricsHandlerOptions, ScrapeSource } from "./_respond.ts";
 export function metricsHandler(registry: ScrapeSource = register, options: MetricsHandlerOptions = {}): (request: Request) => Promise<Response> {
   return async (request) => {
     const { status, headers, body } = await answerScrape(registry, request.method, request.headers.get("accept"), options);
-    return new Response(body, { status, headers });
+    // A TextEncoder's output: backed by an ArrayBuffer, never a SharedArrayBuffer, which
+    // Deno's and TypeScript's BodyInit refuse in a plain Uint8Array.
+    return new Response(body as Uint8Array<ArrayBuffer> | null, { status, headers });
   };
 }

@@ -189,7 +189,7 @@ function holderIsDead(heap: Heap, holder: number): boolean {
  */
 export class ExemplarWriter {
   /** Where {@link encodeExemplarLabels} puts the labels that {@link record} stores. */
-  readonly labels = new Uint8Array(exemplarLabelBytesMax);
+  readonly labels: Uint8Array = new Uint8Array(exemplarLabelBytesMax);
   readonly #heap: Heap;
   readonly #holder: number;
 
