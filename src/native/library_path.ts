@@ -80,10 +80,16 @@ export function libraryCandidates(d: PlatformDescriptor, moduleUrl: string, over
   const relative = `prebuilds/${descriptorFolder(d)}/${libraryFileName(d.platform)}`;
   const candidates: string[] = [];
   const embeddedPath = embedded.get(descriptorFolder(d));
-  if (embeddedPath !== undefined) candidates.push(embeddedPath);
-  if (!moduleUrl.startsWith("file:")) return candidates; // a JSR or https import has no files beside it
+  const isFile = moduleUrl.startsWith("file:");
+  const here = new URL(".", isFile ? moduleUrl : "file:///");
+  if (embeddedPath !== undefined) {
+    // `bun build --outdir` writes the path relative to the bundle, whose import.meta.url
+    // every bundled module shares; --compile writes an absolute /$bunfs/ path.
+    const relativeToBundle = embeddedPath.startsWith("./") || embeddedPath.startsWith("../");
+    candidates.push(relativeToBundle && isFile ? decodeURIComponent(new URL(embeddedPath, here).pathname) : embeddedPath);
+  }
+  if (!isFile) return candidates; // a JSR or https import has no files beside it
   // src/native/x.ts sits two folders below the package root; dist/src/native/x.js three.
-  const here = new URL(".", moduleUrl);
   const up = here.pathname.endsWith("/dist/src/native/") ? "../../../" : "../../";
   for (const base of [new URL(up, here), here]) {
     const path = decodeURIComponent(new URL(relative, base).pathname);
@@ -149,7 +155,7 @@ export function openFirst<T>(
   }
   const hint = sourceCheckout()
     ? "In a clone of mpmetrics, `npm run build` builds it."
-    : "Reinstall the package if the file is missing, or set MPMETRICS_NATIVE_LIB.";
+    : "If the file is missing from node_modules, reinstall the package.";
   return fail(
     `Cannot load the mpmetrics native library for ${descriptorFolder(d)} ` +
       `(detected platform ${d.platform}, arch ${d.arch}${d.libc ? `, libc ${d.libc}` : ""}). ` +

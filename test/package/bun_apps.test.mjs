@@ -37,3 +37,11 @@ test("bun build --compile: the executable, moved to another folder, runs and sha
   const { stdout } = mustRun(join(elsewhere, "app"), [], { cwd: elsewhere });
   assert.deepEqual(samples(stdout, "jobs_total").sort(), both, stdout);
 });
+
+test("bun build --outdir: the bundle, moved to another folder with its assets, finds the library it carries", () => {
+  mustRun(bunBinary, ["build", "--target=bun", "app.ts", "--outdir", "bundle"], { cwd: dir });
+  const elsewhere = join(freshProject("bun-bundled"), "moved");
+  renameSync(join(dir, "bundle"), elsewhere);
+  const { stdout } = mustRun(bunBinary, [join(elsewhere, "app.js")], { cwd: freshProject("bun-cwd") });
+  assert.deepEqual(samples(stdout, "jobs_total").sort(), both, stdout);
+});

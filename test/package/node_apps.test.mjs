@@ -2,8 +2,10 @@
 // a child started with child_process and no env option, on this machine's Node and on
 // Node 22 and 24 from npm. The parent's scrape must show both counts.
 import assert from "node:assert/strict";
+import { renameSync } from "node:fs";
+import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { copyApp, freshProject, mustRun, nodeBinary, nodeVersions, npmInstall, packedTarball, samples } from "./support.mjs";
+import { copyApp, freshProject, mustRun, nodeBinary, nodeVersions, npmInstall, packedTarball, run, samples } from "./support.mjs";
 
 let dir;
 before(() => {
@@ -34,3 +36,19 @@ for (const node of nodes) {
     }
   });
 }
+
+test("an installed package without its library says what it detected, where it looked, and MPMETRICS_NATIVE_LIB", (t) => {
+  if (process.platform !== "linux" || process.arch !== "x64") return t.skip("the expected message is written for linux-x64");
+  const prebuilds = join(dir, "node_modules", "mpmetrics", "prebuilds");
+  renameSync(prebuilds, `${prebuilds}.away`);
+  try {
+    const result = run(process.execPath, ["-e", "require('mpmetrics')"], { cwd: dir });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /Cannot load the mpmetrics native library for linux-x64-(gnu|musl) \(detected platform linux, arch x64, libc (gnu|musl)\)/);
+    assert.match(result.stderr, /node_modules\/mpmetrics\/prebuilds\/linux-x64-(gnu|musl)\/libmpmetrics\.so/);
+    assert.match(result.stderr, /Set MPMETRICS_NATIVE_LIB/);
+    assert.doesNotMatch(result.stderr, /npm run build/);
+  } finally {
+    renameSync(`${prebuilds}.away`, prebuilds);
+  }
+});

@@ -1,6 +1,7 @@
-// Compiled with `bun build --compile` and moved away from its node_modules: the library
-// travels inside the executable. The binary starts itself as the child (node:child_process,
-// no env option) and prints its scrape, which must hold the child's count too.
+// Compiled with `bun build --compile` (the library travels inside the executable) or
+// bundled with `bun build --outdir` (the library is copied beside the bundle), then moved
+// away from its node_modules. It starts itself as the child (node:child_process, no env
+// option) and prints its scrape, which must hold the child's count too.
 import { spawnSync } from "node:child_process";
 import { Counter, register } from "mpmetrics";
 
@@ -9,7 +10,7 @@ if (process.argv.includes("child")) {
   jobs.inc({ who: "child" });
 } else {
   jobs.inc({ who: "parent" });
-  const child = spawnSync(process.execPath, ["child"], { stdio: "inherit" });
+  const child = spawnSync(process.execPath, [process.argv[1] ?? "", "child"], { stdio: "inherit" });
   if (child.status !== 0) throw new Error(`the child exited ${child.status}`);
   process.stdout.write(await register.metrics());
 }
