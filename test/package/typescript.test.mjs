@@ -1,4 +1,5 @@
-// A TypeScript user project on the packed package: use_all.ts (the API as users write it)
+// A TypeScript user project on the packed package: use_all.ts (the API as users write it),
+// use_cjs.cts (a CommonJS user, under nodenext)
 // and touch_all.ts (generated here: one reference to every name the package's index.d.ts
 // exports, so that a new export is checked too) type-check with 0 errors under tsc 5 and
 // tsc 6, in each tsconfig a user may have, with and without skipLibCheck; under the
@@ -11,6 +12,7 @@ import { before, describe, test } from "node:test";
 import { bunBinary, copyApp, denoBinary, freshProject, mustRun, npmInstall, packedTarball, pins, run } from "./support.mjs";
 
 let dir;
+const files = ["use_all.ts", "touch_all.ts"];
 const tsc = {
   5: () => join(dir, "node_modules", "typescript5", "bin", "tsc"),
   6: () => join(dir, "node_modules", "typescript", "bin", "tsc"),
@@ -55,12 +57,14 @@ before(() => {
   // The tsconfig a real `bun init` writes, next to its own project.
   const bunInit = freshProject("bun-init");
   mustRun(bunBinary, ["init", "-y"], { cwd: bunInit });
-  writeFileSync(join(dir, "tsconfig.bun-init.json"), readFileSync(join(bunInit, "tsconfig.json"), "utf8"));
+  // Unchanged but for the file list (its verbatimModuleSyntax is for ESM: not use_cjs.cts).
+  const bunConfig = readFileSync(join(bunInit, "tsconfig.json"), "utf8").replace("{", `{ "files": ${JSON.stringify(files)},`);
+  writeFileSync(join(dir, "tsconfig.bun-init.json"), bunConfig);
 });
 
-const files = ["use_all.ts", "touch_all.ts"];
 const configs = {
-  "strict + module nodenext": { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", types: ["node"] },
+  // With a CommonJS file too (use_cjs.cts): nodenext is where `import = require` is valid.
+  "strict + module nodenext (ESM and CommonJS files)": { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", types: ["node"] },
   "moduleResolution bundler + exactOptionalPropertyTypes + noUncheckedIndexedAccess": {
     strict: true,
     module: "esnext",
@@ -78,7 +82,8 @@ for (const version of [5, 6]) {
       for (const skipLibCheck of [false, true]) {
         test(`${label}, skipLibCheck ${skipLibCheck}: 0 errors`, () => {
           const name = `tsconfig.${label.replace(/\W+/g, "-")}.${skipLibCheck}.json`;
-          writeFileSync(join(dir, name), JSON.stringify({ compilerOptions: { ...options, skipLibCheck, noEmit: true }, files }));
+          const checked = options.module === "nodenext" ? [...files, "use_cjs.cts"] : files;
+          writeFileSync(join(dir, name), JSON.stringify({ compilerOptions: { ...options, skipLibCheck, noEmit: true }, files: checked }));
           const result = run(process.execPath, [tsc[version](), "-p", name], { cwd: dir });
           assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
         });
