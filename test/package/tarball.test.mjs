@@ -2,7 +2,7 @@
 // a lockfile that a fresh clone's `npm install` leaves as it is; `deno publish --dry-run`.
 //
 // Budget (the package carries the prebuilt libraries of all six targets, stripped):
-// packed at most 2 MiB, unpacked at most 6 MiB, at most 120 files.
+// packed at most 2 MiB, unpacked at most 6 MiB, at most 160 files (a .js and a .d.ts per module).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { cleanEnv, denoBinary, freshProject, mustRun, npmInstall, root } from "./support.mjs";
 
-const budget = { packedBytes: 2 * 1024 * 1024, unpackedBytes: 6 * 1024 * 1024, files: 120 };
+const budget = { packedBytes: 2 * 1024 * 1024, unpackedBytes: 6 * 1024 * 1024, files: 160 };
 
 const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--ignore-scripts", "--json"], {
   cwd: root,

@@ -4,7 +4,7 @@
 // found through the process ancestry).
 import { Counter, register } from "mpmetrics";
 
-const jobs = new Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] });
+const jobs = new Counter({ name: "jobs_total", help: "Jobs done.", labelNames: ["who"] });
 jobs.inc({ who: "parent" });
 const options = Bun.argv.includes("--pass-env") ? { env: process.env } : {};
 const child = Bun.spawnSync([process.execPath, `${import.meta.dir}/child.cjs`], { ...options, stdout: "inherit", stderr: "inherit" });

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { Counter, register } from "mpmetrics";
 
-const jobs = new Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] });
+const jobs = new Counter({ name: "jobs_total", help: "Jobs done.", labelNames: ["who"] });
 if (process.argv.includes("child")) {
   jobs.inc({ who: "child" });
 } else {

@@ -2,7 +2,7 @@
 // Deno.Command and no env option, and prints its scrape, which must hold the child's count.
 import { Counter, register } from "mpmetrics";
 
-const jobs = new Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] });
+const jobs = new Counter({ name: "jobs_total", help: "Jobs done.", labelNames: ["who"] });
 jobs.inc({ who: "parent" });
 const child = new Deno.Command(Deno.execPath(), {
   args: ["run", "--allow-ffi", "--allow-env", new URL("./child.ts", import.meta.url).pathname],

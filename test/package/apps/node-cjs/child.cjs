@@ -1,3 +1,3 @@
 const client = require("mpmetrics"); // prom-client's style: the module object
 
-new client.Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] }).inc({ who: "child" });
+new client.Counter({ name: "jobs_total", help: "Jobs done.", labelNames: ["who"] }).inc({ who: "child" });

@@ -3,7 +3,7 @@
 const { spawnSync } = require("node:child_process");
 const { Counter, register } = require("mpmetrics");
 
-const jobs = new Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] });
+const jobs = new Counter({ name: "jobs_total", help: "Jobs done.", labelNames: ["who"] });
 jobs.inc({ who: "parent" });
 const child = spawnSync(process.execPath, [require.resolve("./child.cjs")], { stdio: "inherit" });
 if (child.status !== 0) throw new Error(`the child exited ${child.status}`);

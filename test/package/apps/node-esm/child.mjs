@@ -1,3 +1,3 @@
 import { Counter } from "mpmetrics";
 
-new Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] }).inc({ who: "child" });
+new Counter({ name: "jobs_total", help: "Jobs done.", labelNames: ["who"] }).inc({ who: "child" });

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { Counter, register } from "mpmetrics";
 
-const jobs = new Counter({ name: "jobs", help: "Jobs done.", labelNames: ["who"] });
+const jobs = new Counter({ name: "jobs_total", help: "Jobs done.", labelNames: ["who"] });
 jobs.inc({ who: "parent" });
 const child = spawnSync(process.execPath, [new URL("./child.mjs", import.meta.url).pathname], { stdio: "inherit" });
 if (child.status !== 0) throw new Error(`the child exited ${child.status}`);

@@ -3,7 +3,7 @@
 import client = require("mpmetrics");
 import { Counter } from "mpmetrics";
 
-const jobs = new client.Counter({ name: "jobs", help: "Jobs done.", labelNames: ["queue"] });
+const jobs = new client.Counter({ name: "jobs_total", help: "Jobs done.", labelNames: ["queue"] });
 jobs.inc({ queue: "mail" });
 new Counter({ name: "other", help: "Other." }).inc();
 void client.register.metrics();
