@@ -55,7 +55,31 @@ export function validateMetricName(name: string): boolean {
  * client.contentType = client.openMetricsContentType;
  * ```
  */
-const promClientModule = {
+export interface PromClientModule {
+  readonly register: typeof register;
+  readonly Registry: typeof Registry;
+  /** The default registry's content type; setting it sets the registry's. */
+  contentType: string;
+  readonly prometheusContentType: typeof prometheusContentType;
+  readonly openMetricsContentType: typeof openMetricsContentType;
+  readonly validateMetricName: typeof validateMetricName;
+  readonly Counter: typeof Counter;
+  readonly Gauge: typeof Gauge;
+  readonly Histogram: typeof Histogram;
+  readonly Summary: typeof Summary;
+  readonly Info: typeof Info;
+  readonly StateSet: typeof StateSet;
+  readonly linearBuckets: typeof linearBuckets;
+  readonly exponentialBuckets: typeof exponentialBuckets;
+  readonly collectDefaultMetrics: typeof collectDefaultMetrics;
+  readonly aggregators: typeof aggregators;
+  readonly AggregatorRegistry: typeof AggregatorRegistry;
+  readonly ClusterRegistry: typeof ClusterRegistry;
+  readonly WorkerRegistry: typeof WorkerRegistry;
+}
+
+// Typed explicitly (PromClientModule): JSR refuses an inferred type in the public API.
+const promClientModule: PromClientModule = {
   register,
   Registry,
   get contentType(): string {
