@@ -98,6 +98,18 @@ export function userView(text, counted = []) {
   return lines.sort();
 }
 
+/**
+ * The samples named `sampleName` in a /metrics body as `sampleName{labels} value` with the
+ * label names sorted, sorted: exact values, whatever order the labels were written in.
+ */
+export function series(text, sampleName) {
+  const found = [];
+  for (const family of parsePrometheusText(text).values()) {
+    for (const sample of family.samples) if (sample.name === sampleName) found.push(`${sample.name}${labelKey(sample.labels)} ${sample.value}`);
+  }
+  return found.sort();
+}
+
 /** The lines of `view` that belong to the families in `names`. */
 export function viewOf(view, names) {
   return view.filter((line) => names.some((name) => {
