@@ -118,11 +118,6 @@ export function viewOf(view, names) {
   }));
 }
 
-/** The family names of a /metrics body, sorted. */
-export function familyNames(text) {
-  return [...parsePrometheusText(text).keys()].sort();
-}
-
 /** The body an app printed after its `status <code> <content-type>` line. */
 export function printedBody(stdout) {
   const start = stdout.indexOf("\n", stdout.search(/^status /m));
