@@ -118,6 +118,14 @@ export function viewOf(view, names) {
   }));
 }
 
+/**
+ * A /metrics body with every sample value written `N`: the text as served, byte for byte,
+ * where values (times) may differ.
+ */
+export function maskedBody(text) {
+  return text.replace(/^([^#\n].*) \S+$/gm, "$1 N");
+}
+
 /** The body an app printed after its `status <code> <content-type>` line. */
 export function printedBody(stdout) {
   const start = stdout.indexOf("\n", stdout.search(/^status /m));
