@@ -10,6 +10,7 @@
  */
 
 import { PROMETHEUS_CONTENT_TYPE } from "../exposition/index.ts";
+import { defaultHeap } from "../heap/default_heap.ts";
 import type { CollectorMetricObject } from "./collector.ts";
 import { Registry, type RegistryContentType } from "./registry.ts";
 
@@ -27,8 +28,15 @@ import { Registry, type RegistryContentType } from "./registry.ts";
  * ```
  */
 export class ClusterRegistry extends Registry {
+  /**
+   * Attaches the default heap at once: a cluster primary makes its AggregatorRegistry
+   * (express-prom-bundle's `clusterMetrics()` does) and often no metric, and the workers
+   * it forks afterwards find the heap through the `MPMETRICS_HEAP` this sets. Left to the
+   * first scrape, every worker would make a heap of its own.
+   */
   constructor(contentType: RegistryContentType = PROMETHEUS_CONTENT_TYPE) {
     super(contentType, { heap: "default" });
+    defaultHeap();
   }
 
   /** The totals of every process on the default heap (prom-client asks each worker over IPC). */
