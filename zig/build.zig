@@ -40,13 +40,6 @@ pub fn build(b: *std.Build) void {
         .optimize = if (optimize == .Debug) .Debug else .ReleaseSafe,
         .link_libc = true,
     });
-    // qemu-user answers ENOSYS to get_robust_list, so musl refuses robust mutexes there
-    // and no heap could be created. A test-only stand-in for pthread_mutexattr_setrobust
-    // sets the same attribute bit without the probe; the death tests skip themselves.
-    const qemu_user = b.option(bool, "qemu-user", "Build the tests to run under qemu-user") orelse false;
-    if (qemu_user and target.result.abi.isMusl()) {
-        test_module.addCSourceFile(.{ .file = b.path("tests/qemu_musl_setrobust.c") });
-    }
     const tests = b.addTest(.{ .root_module = test_module });
     const run_tests = b.addRunArtifact(tests);
     const test_step = b.step("test", "Run the unit tests");
