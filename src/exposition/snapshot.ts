@@ -70,10 +70,46 @@ export interface HistogramSeries {
    * Prometheus text writes those before the series' own labels, as prom-client does.
    */
   readonly defaultLabelCount?: number;
+  /** Classic buckets; empty for a native-only histogram (`buckets: []`). */
   readonly buckets: readonly BucketSnapshot[];
   readonly count: number;
   readonly sum: number;
   readonly created?: number;
+  /** The native (exponential) histogram of the same observations, when enabled. */
+  readonly native?: NativeHistogramSnapshot;
+}
+
+/**
+ * A native (exponential, sparse) histogram, merged over every writer, in Prometheus's
+ * model: bucket `i` of schema `s` holds observations in `(base^(i-1), base^i]` with
+ * `base = 2^(2^-s)` (positive side; the negative side mirrors it for `-x`), and the zero
+ * bucket holds those with `|x| <= zeroThreshold`. Counts are per bucket, not cumulative;
+ * encoders turn the index lists into spans and deltas.
+ *
+ * @example
+ * ```ts
+ * const native: NativeHistogramSnapshot = {
+ *   schema: 3, zeroThreshold: 2.938735877055719e-39, zeroCount: 0, count: 2, sum: 3,
+ *   positiveIndexes: [0, 5], positiveCounts: [1, 1], negativeIndexes: [], negativeCounts: [],
+ * };
+ * ```
+ */
+export interface NativeHistogramSnapshot {
+  /** -4 to 8. */
+  readonly schema: number;
+  readonly zeroThreshold: number;
+  readonly zeroCount: number;
+  /** Every observation, the zero bucket's included (equal to the classic `count`). */
+  readonly count: number;
+  readonly sum: number;
+  /** Indexes of the populated positive buckets, ascending. */
+  readonly positiveIndexes: readonly number[];
+  /** Counts of those buckets (same length, each > 0). */
+  readonly positiveCounts: readonly number[];
+  readonly negativeIndexes: readonly number[];
+  readonly negativeCounts: readonly number[];
+  /** Exemplars of the native histogram; each has a `timestamp`, as the formats require. */
+  readonly exemplars?: readonly ExemplarSnapshot[];
 }
 
 /** One quantile of a summary; `value` is NaN when the window holds no observations. */
