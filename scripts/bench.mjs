@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every benchmark in bench/ (files named *.bench.ts) under Bun, Deno and Node and
+// Runs every benchmark in bench/ (files named *.bench.ts, also one folder down) under Bun, Deno and Node and
 // prints each one's table, then a summary of the ratios. Node runs the compiled copies
 // in dist/. Benchmarks measure; they never fail a build.
 //
@@ -19,7 +19,9 @@ for (let i = 0; i < args.length; i++) {
   else filters.push(args[i]);
 }
 const runtimes = ["bun", "deno", "node"].filter((r) => only.length === 0 || only.includes(r));
-const benches = readdirSync(join(root, "bench"))
+// bench/*.bench.ts and bench/<folder>/*.bench.ts (a benchmark with helpers of its own).
+const benches = readdirSync(join(root, "bench"), { withFileTypes: true })
+  .flatMap((e) => (e.isDirectory() ? readdirSync(join(root, "bench", e.name)).map((f) => `${e.name}/${f}`) : [e.name]))
   .filter((f) => f.endsWith(".bench.ts") && (filters.length === 0 || filters.some((x) => f.includes(x))))
   .sort();
 
