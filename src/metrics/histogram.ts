@@ -475,7 +475,8 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
     const start = performance.now();
     return (endLabels?: LabelValues<T>, endExemplarLabels?: ExemplarLabels) => {
       const seconds = (performance.now() - start) / 1000;
-      const all = labels === undefined && endLabels === undefined ? undefined : ({ ...labels, ...endLabels } as LabelValues<T>);
+      // one labels object as it is (no copy on the common path), both merged
+      const all = endLabels === undefined ? labels : labels === undefined ? endLabels : ({ ...labels, ...endLabels } as LabelValues<T>);
       if (this.#exemplars !== undefined && (exemplarLabels !== undefined || endExemplarLabels !== undefined)) {
         this.#observeWithExemplar({ labels: all, value: seconds, exemplarLabels: { ...exemplarLabels, ...endExemplarLabels } });
       } else if (all === undefined) this.unlabelledChild().observe(seconds);

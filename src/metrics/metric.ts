@@ -18,6 +18,7 @@ import type { FamilySnapshot, LabelPairs, MetricType } from "../exposition/snaps
 import { checkHelp, checkLabelNames, checkMetricName, inspectNames, labelValueString } from "./validate.ts";
 import { type MetricObjectWithValues, toMetricObject } from "./metric_object.ts";
 import { claimInstance, releaseInstance } from "./identity.ts";
+import { LabelHits } from "./label_hits.ts";
 
 /** Label values keyed by label name, as prom-client takes them. */
 export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
@@ -205,6 +206,8 @@ export abstract class Metric<T extends string, Child> {
   #pendingReset: readonly number[];
   #unlabelled: Child | undefined;
   readonly #labelIndex: Map<string, number>;
+  /** Label sets seen before, by raw values (label_hits.ts); undefined without labels. */
+  readonly #hits: LabelHits<Child> | undefined;
 
   protected constructor(kind: MetricKind, config: MetricConfiguration<T>) {
     if (config === null || typeof config !== "object") throw new TypeError(`A ${kind.type} needs a configuration object`);
@@ -214,6 +217,7 @@ export abstract class Metric<T extends string, Child> {
     this.help = checkHelp(name, config.help);
     this.labelNames = checkLabelNames(name, config.labelNames, kind.reservedLabels) as T[];
     this.#labelIndex = new Map(this.labelNames.map((label, i) => [label, i]));
+    this.#hits = this.labelNames.length === 0 ? undefined : new LabelHits(this.labelNames);
     const maxSeries = config.maxSeries ?? defaultMaxSeries;
     if (!Number.isInteger(maxSeries) || maxSeries < 1) throw new RangeError(`maxSeries of "${name}" must be a positive integer, got ${maxSeries}`);
     this.maxSeries = maxSeries;
@@ -426,8 +430,13 @@ export abstract class Metric<T extends string, Child> {
     if (args.length !== this.labelNames.length) {
       throw this.#argumentCountError(args, "labels()");
     }
-    const key = args.length === 0 ? "" : args.length === 1 && typeof args[0] === "string" ? args[0] : this.#keyOf(args);
-    return this.#children.get(key) ?? this.#createChild(key, this.#checkedValues(args));
+    const hit = this.#hits?.byValues(args);
+    if (hit !== undefined) return hit;
+    const values = this.#checkedValues(args);
+    const key = args.length === 0 ? "" : this.#keyOf(values);
+    const child = this.#children.get(key) ?? this.#createChild(key, values);
+    if (this.#children.get(key) === child) this.#hits?.remember(args, values, child); // a series of its own
+    return child;
   }
 
   #checkedValues(args: readonly unknown[]): string[] {
@@ -454,9 +463,17 @@ export abstract class Metric<T extends string, Child> {
    * so that bad input never creates a series.
    */
   protected childFor(labels: LabelValues<T>, _validatedValue?: number): Child {
+    return this.#hits?.byObject(labels) ?? this.#childForMiss(labels);
+  }
+
+  /** The slow path of {@link childFor}: validation, normalization, the series made if new. */
+  #childForMiss(labels: LabelValues<T>): Child {
     const values = this.#valuesOf(labels);
     const key = this.#keyOf(values);
-    return this.#children.get(key) ?? this.#createChild(key, values, labels);
+    const child = this.#children.get(key) ?? this.#createChild(key, values, labels);
+    const hits = this.#hits;
+    if (hits !== undefined && this.#children.get(key) === child) hits.remember(hits.rawValues(labels), values, child); // a series of its own
+    return child;
   }
 
   /** The handle of the label set with every label empty (what `inc()` without labels uses). */

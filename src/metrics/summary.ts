@@ -351,8 +351,10 @@ export class Summary<T extends string = string> extends Metric<T, SummaryChild> 
     const start = performance.now();
     return (endLabels?: LabelValues<T>) => {
       const seconds = (performance.now() - start) / 1000;
-      if (labels === undefined && endLabels === undefined) this.observe(seconds);
-      else this.observe({ ...labels, ...endLabels } as LabelValues<T>, seconds);
+      if (endLabels === undefined) {
+        if (labels === undefined) this.observe(seconds);
+        else this.observe(labels, seconds); // no copy on the common path
+      } else this.observe((labels === undefined ? endLabels : { ...labels, ...endLabels }) as LabelValues<T>, seconds);
       return seconds;
     };
   }
