@@ -12,6 +12,8 @@ export interface Measured {
   readonly nsPerOp: number;
   /** Relative margin of error of the batch mean, percent. */
   readonly rmePercent: number;
+  /** The median batch, per operation: what a run on a busy machine disturbs least. */
+  readonly medianNsPerOp?: number;
 }
 
 /** The runtime running the benchmark. */
@@ -33,9 +35,9 @@ export async function measure(batch: number, tasks: Record<string, () => void>, 
   for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
   await bench.run();
   return bench.tasks.map((task) => {
-    const result = task.result as { latency?: { mean: number; rme: number } } | undefined;
+    const result = task.result as { latency?: { mean: number; rme: number; p50: number } } | undefined;
     if (result?.latency === undefined) throw new Error(`benchmark task ${task.name} did not complete`);
-    return { name: task.name, nsPerOp: (result.latency.mean * 1e6) / batch, rmePercent: result.latency.rme };
+    return { name: task.name, nsPerOp: (result.latency.mean * 1e6) / batch, rmePercent: result.latency.rme, medianNsPerOp: (result.latency.p50 * 1e6) / batch };
   });
 }
 

@@ -2,7 +2,8 @@
  * One library's run of the mixed benchmark, in a process of its own: builds the app of
  * bench/mixed/_app.ts with the library named by `MIXED_LIBRARY` (`mpmetrics`,
  * `prom-client` or `@prometheus-io/client`), warms it up, measures every call kind and
- * the bare add, and prints one line `RESULT {"call kind": ns per call, ...}`.
+ * the bare add, and prints one line `RESULT {"call kind": ns per call, ...}` (the median
+ * batch of each task: the machine may be busy).
  */
 
 import process from "node:process";
@@ -35,5 +36,5 @@ const { lib, extra, close } = await load();
 const app = buildApp(lib, extra);
 warm(app, 200_000);
 const results = await measure(batch, { ...tasks(app), "bare Float64Array add": bareAdd }, timeMs);
-console.log(`RESULT ${JSON.stringify(Object.fromEntries(results.map((r) => [r.name, r.nsPerOp])))}`);
+console.log(`RESULT ${JSON.stringify(Object.fromEntries(results.map((r) => [r.name, r.medianNsPerOp ?? r.nsPerOp])))}`);
 close();

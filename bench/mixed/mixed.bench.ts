@@ -5,7 +5,8 @@
  * plain Float64Array add). Each library runs in a fresh process of its own
  * (bench/mixed/_run_library.ts: one library's objects never reach another's call sites),
  * the three in turn, `MIXED_ROUNDS` times (default 3) interleaved; each figure is the
- * median of its rounds. Prints ns per call for each call kind and library, and the ratios:
+ * lowest of its rounds' medians (each round's is the median batch of its task, as noise
+ * from a busy machine only ever adds time). Prints ns per call for each call kind and library, and the ratios:
  * the faster peer over ours (the speed-up), and our cached child `inc()` over the bare add
  * measured in the same process.
  *
@@ -60,21 +61,15 @@ function runLibrary(library: Library): Record<string, number> {
   return JSON.parse(line.slice("RESULT ".length)) as Record<string, number>;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 const runs: Record<Library, Record<string, number>[]> = { "mpmetrics": [], "prom-client": [], "@prometheus-io/client": [] };
 for (let round = 0; round < rounds; round++) for (const library of libraries) runs[library].push(runLibrary(library));
 const ns = Object.fromEntries(libraries.map((library) => {
   const kinds = Object.keys(runs[library][0]);
-  return [library, Object.fromEntries(kinds.map((kind) => [kind, median(runs[library].map((run) => run[kind]))]))];
+  return [library, Object.fromEntries(kinds.map((kind) => [kind, Math.min(...runs[library].map((run) => run[kind]))]))];
 })) as Record<Library, Record<string, number>>;
 
 const fmt = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0)).padStart(7);
-console.log(`\nmixed program on ${runtimeName()} (ns per call, median of ${rounds} rounds; speed-up = faster peer / ours)`);
+console.log(`\nmixed program on ${runtimeName()} (ns per call, best of ${rounds} rounds' medians; speed-up = faster peer / ours)`);
 console.log(`  ${"call".padEnd(42)} ${"ours".padStart(7)} ${"prom".padStart(7)} ${"p-io".padStart(7)}  speed-up  target`);
 const ratios: Record<string, number> = {};
 const results: Measured[] = [];

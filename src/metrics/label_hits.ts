@@ -9,7 +9,11 @@
  * `labels[name]` for each name (a label left out is `undefined`, a key of its own),
  * counting the labels given; a hit must then have exactly that many enumerable keys,
  * counted with for-in, or else some key is not a label name (or is given as `undefined`)
- * and the caller's slow path decides, with its validation and messages. A positional
+ * and the caller's slow path decides, with its validation and messages. First, though,
+ * it tries the common case, keys in `labelNames` order and none left out, in one for-in
+ * loop that compares each key with the name expected there and walks by its value: no
+ * keyed property lookup (the slow part of the walk above, as every metric's label
+ * objects pass through the same code, so its lookups are megamorphic). A positional
  * lookup walks the tree by the arguments, and never by `undefined` (an error there). No
  * string is built, nothing allocates, on a hit.
  *
@@ -51,6 +55,23 @@ export class LabelHits<Child> {
 
   /** The child of a labels object seen before, or undefined (then take the slow path). */
   byObject(labels: Readonly<Record<string, unknown>>): Child | undefined {
+    // Keys in `labelNames` order, every label given (what most call sites pass): for-in
+    // hands out each value through the object's enum cache, no keyed lookup, whatever
+    // the object's shape.
+    const names = this.#names;
+    let node: unknown = this.#root;
+    let i = 0;
+    for (const key in labels) {
+      if (key !== names[i]) return this.#byObjectKeyed(labels);
+      node = (node as Node).get(labels[key]);
+      if (node === undefined) return undefined;
+      i++;
+    }
+    return i === names.length ? (node as Child) : this.#byObjectKeyed(labels);
+  }
+
+  /** {@link byObject} for keys in another order or labels left out: a keyed walk, then a count of the keys. */
+  #byObjectKeyed(labels: Readonly<Record<string, unknown>>): Child | undefined {
     const names = this.#names;
     let node: unknown = this.#root;
     let given = 0;
