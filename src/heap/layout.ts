@@ -30,3 +30,10 @@ export const Root = {
   /** Number of metric records (informational; raised after publication). */
   metricCount: 4,
 } as const;
+
+/** Byte offset of `size_bytes` (u64, atomic) in the header: bytes of the file allocated and valid to map. */
+export const sizeBytesOffsetBytes = 32;
+/** Byte offset of `size_max_bytes` (u64) in the header. */
+export const sizeMaxBytesOffsetBytes = 40;
+/** Byte offset of `alloc_cursor_bytes` (u64, atomic) in the header: the next free byte. */
+export const allocCursorOffsetBytes = 48;

@@ -51,8 +51,8 @@ test("bad input: a clear TypeError or RangeError, and the heap as it was", withH
   assert.throws(() => new Counter({ name: "ok", help: 3 as unknown as string, heap, registers: [] }), TypeError);
 }));
 
-test("label cardinality is capped with a clear error", withHeap(async (heap, registry) => {
-  const c = new Counter({ name: "capped", help: "Cap.", labelNames: ["id"], maxSeries: 3, heap, registers: [registry] });
+test("label cardinality is capped with a clear error in onCardinalityOverflow: \"throw\" mode", withHeap(async (heap, registry) => {
+  const c = new Counter({ name: "capped", help: "Cap.", labelNames: ["id"], maxSeries: 3, onCardinalityOverflow: "throw", heap, registers: [registry] });
   c.inc({ id: "1" });
   c.inc({ id: "2" });
   c.inc({ id: "3" });

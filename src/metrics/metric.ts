@@ -19,6 +19,18 @@ import { checkHelp, checkLabelNames, checkMetricName, inspectNames, labelValueSt
 import { type MetricObjectWithValues, toMetricObject } from "./metric_object.ts";
 import { claimInstance, releaseInstance } from "./identity.ts";
 import { LabelHits } from "./label_hits.ts";
+import { heapStats } from "../heap/stats.ts";
+import {
+  type CardinalityOverflow,
+  cardinalityOverflowDefault,
+  checkOverflowMode,
+  emitOverflowWarning,
+  isOverflowKey,
+  overflowError,
+  overflowKeyBytes,
+  overflowLabel,
+  overflowLabelPairs,
+} from "./overflow.ts";
 
 /** Label values keyed by label name, as prom-client takes them. */
 export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
@@ -40,8 +52,19 @@ export interface MetricConfiguration<T extends string> {
   readonly labelNames?: readonly T[];
   /** Registries to register with; default `[register]`. Pass `[]` for none. */
   readonly registers?: readonly MetricRegistrar[];
-  /** Most label sets this metric may hold (across all processes); default 10000. */
+  /**
+   * Most label sets this metric may hold (across all processes); default 10000. Storage
+   * is never freed, so `reset()` and `remove()` make no room. Past it, see
+   * `onCardinalityOverflow`.
+   */
   readonly maxSeries?: number;
+  /**
+   * What a label set past `maxSeries` does: `"overflow"` counts it in the metric's one
+   * `otel_metric_overflow="true"` series, with one warning per process (overflow.ts);
+   * `"throw"` throws a RangeError. Default: {@link setCardinalityOverflowDefault}'s,
+   * `"overflow"` unless changed.
+   */
+  readonly onCardinalityOverflow?: CardinalityOverflow;
   /** The heap to live in; default the shared default heap. */
   readonly heap?: Heap;
   /**
@@ -127,7 +150,12 @@ export function seriesLabels(shared: SharedDirectory, record: number, labelNames
   if (cached !== undefined) return cached;
   let values = shared.labelValues.get(record);
   if (values === undefined) {
-    values = JSON.parse(new TextDecoder().decode(shared.directory.key(record))) as string[];
+    const key = shared.directory.key(record);
+    if (isOverflowKey(key)) {
+      cache.set(record, overflowLabelPairs);
+      return overflowLabelPairs;
+    }
+    values = JSON.parse(new TextDecoder().decode(key)) as string[];
     shared.labelValues.set(record, values);
   }
   const orderBytes = shared.directory.value(record);
@@ -208,6 +236,14 @@ export abstract class Metric<T extends string, Child> {
   readonly #labelIndex: Map<string, number>;
   /** Label sets seen before, by raw values (label_hits.ts); undefined without labels. */
   readonly #hits: LabelHits<Child> | undefined;
+  /** This metric's own `onCardinalityOverflow` (undefined: follow the default). */
+  readonly #overflowMode: CardinalityOverflow | undefined;
+  /** The overflow series' record once this isolate has seen it (0 before). */
+  #overflowRecord = 0;
+  /** The overflow series' handle: the one handle every overflowed label set gets (never cached per label set). */
+  #overflowChild: Child | undefined;
+  /** Whether this object has asked for the overflow warning (given once per metric per process: overflow.ts). */
+  #overflowWarned = false;
 
   protected constructor(kind: MetricKind, config: MetricConfiguration<T>) {
     if (config === null || typeof config !== "object") throw new TypeError(`A ${kind.type} needs a configuration object`);
@@ -215,12 +251,16 @@ export abstract class Metric<T extends string, Child> {
     this.name = name;
     this.givenName = typeof kind.givenName === "string" ? kind.givenName : name;
     this.help = checkHelp(name, config.help);
+    if (Array.isArray(config.labelNames) && config.labelNames.includes(overflowLabel as T)) {
+      throw new TypeError(`Invalid label name "${overflowLabel}" for "${name}": it is reserved for the series that counts label sets past maxSeries; rename the label`);
+    }
     this.labelNames = checkLabelNames(name, config.labelNames, kind.reservedLabels) as T[];
     this.#labelIndex = new Map(this.labelNames.map((label, i) => [label, i]));
     this.#hits = this.labelNames.length === 0 ? undefined : new LabelHits(this.labelNames);
     const maxSeries = config.maxSeries ?? defaultMaxSeries;
     if (!Number.isInteger(maxSeries) || maxSeries < 1) throw new RangeError(`maxSeries of "${name}" must be a positive integer, got ${maxSeries}`);
     this.maxSeries = maxSeries;
+    this.#overflowMode = checkOverflowMode(name, config.onCardinalityOverflow);
     if (config.collect !== undefined && typeof config.collect !== "function") throw new TypeError(`collect of "${name}" must be a function`);
     this.#collect = config.collect;
     this.descriptor = { type: kind.type, name, help: this.help, labelNames: this.labelNames, settings: kind.settings };
@@ -506,7 +546,17 @@ export abstract class Metric<T extends string, Child> {
     return values;
   }
 
-  /** `labels`: the labels object of the creating call, whose key order the series keeps. */
+  /**
+   * The miss path: finds or publishes the series of a label set this isolate has no
+   * handle for. `labels`: the labels object of the creating call, whose key order the
+   * series keeps.
+   *
+   * Past `maxSeries` (overflow.ts), the label set gets the overflow series' handle and is
+   * remembered nowhere: a flood of distinct label sets grows no per-process map. Series
+   * records are never removed, so once a metric is full it stays full; that is decided
+   * from the published series count without the lock, so a flood takes the heap lock at
+   * most once per process (to find or publish the overflow series).
+   */
   #createChild(key: string, values: string[], labels?: object): Child {
     this.#settle();
     for (const value of values) {
@@ -519,21 +569,47 @@ export abstract class Metric<T extends string, Child> {
     const { directory } = this.shared;
     let record = directory.find(RecordKind.series, this.record, keyBytes);
     if (record === 0) {
+      if (this.#isFull()) return this.#overflowed(values);
       record = this.heap.withLock(() => {
         const existing = directory.find(RecordKind.series, this.record, keyBytes);
         if (existing !== 0) return existing;
-        const count = directory.loadField(this.record, RecordField.seriesCount);
-        if (count >= this.maxSeries) {
-          throw new RangeError(
-            `Cannot add label set ${JSON.stringify(values)} to "${this.name}": it already has ${count} series, the most allowed (maxSeries ${this.maxSeries}). Check for unbounded label values such as ids or paths.`,
-          );
-        }
+        if (this.#isFull()) return 0; // filled by another process meanwhile
         return directory.insertLocked(RecordKind.series, this.record, keyBytes, labelOrderBytes(this.labelNames, labels), this.allocateSeriesLocked());
       });
+      if (record === 0) return this.#overflowed(values);
     }
     const child = this.bindChild(record);
     this.#children.set(key, child);
     return child;
+  }
+
+  /** Whether `maxSeries` label sets have series (the overflow series left out), published by any process. */
+  #isFull(): boolean {
+    const count = this.shared.directory.loadField(this.record, RecordField.seriesCount);
+    if (count < this.maxSeries) return false;
+    if (this.#overflowRecord === 0) this.#overflowRecord = this.shared.directory.find(RecordKind.series, this.record, overflowKeyBytes);
+    return (this.#overflowRecord === 0 ? count : count - 1) >= this.maxSeries;
+  }
+
+  /** A label set past `maxSeries`: the overflow series' handle, or the RangeError of `"throw"` mode. */
+  #overflowed(values: readonly string[]): Child {
+    if ((this.#overflowMode ?? cardinalityOverflowDefault()) === "throw") {
+      throw overflowError(this.name, values, this.maxSeries);
+    }
+    heapStats.overflowedLabelSets++;
+    if (!this.#overflowWarned) {
+      this.#overflowWarned = true;
+      emitOverflowWarning(this.heap.path, this.name, this.maxSeries);
+    }
+    if (this.#overflowChild !== undefined) return this.#overflowChild;
+    if (this.#overflowRecord === 0) {
+      const { directory } = this.shared;
+      this.#overflowRecord = this.heap.withLock(() =>
+        directory.find(RecordKind.series, this.record, overflowKeyBytes) ||
+        directory.insertLocked(RecordKind.series, this.record, overflowKeyBytes, new Uint8Array(0), this.allocateSeriesLocked())
+      );
+    }
+    return this.#overflowChild = this.bindChild(this.#overflowRecord);
   }
 }
 

@@ -89,6 +89,7 @@ export class Registry implements MetricRegistrar {
   readonly #metrics = new Map<string, RegisteredMetric>();
   readonly #heap: Heap | "default" | undefined;
   #defaultLabels: LabelPairs = [];
+  #lastScrapeSeconds: number | undefined;
 
   /**
    * @param contentType what {@link metrics} produces; default Prometheus text 0.0.4.
@@ -271,7 +272,25 @@ export class Registry implements MetricRegistrar {
    * ```
    */
   async metrics(): Promise<string> {
-    return serialize(this.#contentType, await this.collect());
+    const started = performance.now();
+    const body = serialize(this.#contentType, await this.collect());
+    this.#lastScrapeSeconds = (performance.now() - started) / 1000;
+    return body;
+  }
+
+  /**
+   * Seconds the previous {@link metrics} or {@link scrape} of this registry took in this
+   * process, collecting and serializing (undefined before the first); what
+   * `mpmetrics_scrape_duration_seconds` reports (self_metrics.ts).
+   *
+   * @example
+   * ```ts
+   * await register.metrics();
+   * console.log(register.lastScrapeDurationSeconds);
+   * ```
+   */
+  get lastScrapeDurationSeconds(): number | undefined {
+    return this.#lastScrapeSeconds;
   }
 
   /**
@@ -313,8 +332,11 @@ export class Registry implements MetricRegistrar {
    * ```
    */
   async scrape(accept: string | null | undefined): Promise<ScrapeResult> {
+    const started = performance.now();
     const { contentType } = negotiate(accept);
-    return { contentType: contentType as RegistryContentType, body: serialize(contentType as RegistryContentType, await this.collect()) };
+    const body = serialize(contentType as RegistryContentType, await this.collect());
+    this.#lastScrapeSeconds = (performance.now() - started) / 1000;
+    return { contentType: contentType as RegistryContentType, body };
   }
 
   /**

@@ -34,6 +34,7 @@ export function strictParse(body: string): ParsedFamily[] {
   const run = spawnSync("python3", ["-c", script], {
     input: body,
     encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024, // the parsed samples of a scrape of thousands of series
     env: { ...process.env, PYTHONPATH: join(packageRoot, ".tools", "python") },
   });
   assert.equal(run.status, 0, `the strict parser refused:\n${body}\n${run.stderr ?? run.error}`);
