@@ -128,6 +128,8 @@ function histogramSamples(name: string, s: HistogramSeries, gauge: boolean): str
     const sample = `${name}_bucket${bracesWith(body, "le", formatLabelNumber(bucket.le))}`;
     out += `${sample} ${formatSampleValue(bucket.count)}${exemplarText(bucket.exemplar, sample)}\n`;
   }
+  // A native-only histogram (no classic buckets): the +Inf bucket alone, as client_golang writes it.
+  if (s.buckets.length === 0) out += `${name}_bucket${bracesWith(body, "le", "+Inf")} ${formatSampleValue(s.count)}\n`;
   const labels = braces(body);
   if (gauge) {
     if (!Number.isNaN(s.sum) && (s.sum >= 0 || negativeBuckets)) {

@@ -157,5 +157,7 @@ function bucketLines(name: string, body: string, s: HistogramSeries): string {
   for (const bucket of s.buckets) {
     out += `${name}_bucket${bracesFirst("le", formatSampleValue(bucket.le), body)} ${formatSampleValue(bucket.count)}\n`;
   }
+  // A native-only histogram (no classic buckets): the +Inf bucket alone, as client_golang writes it.
+  if (s.buckets.length === 0) out += `${name}_bucket${bracesFirst("le", "+Inf", body)} ${formatSampleValue(s.count)}\n`;
   return out;
 }

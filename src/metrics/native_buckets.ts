@@ -1,0 +1,311 @@
+/**
+ * Native histogram storage: each writer's sparse buckets in its own cells, and the
+ * series' shared schema.
+ *
+ * The algorithm.
+ *
+ * Per writer. A histogram series with native buckets appends a native region to the
+ * classic cells of every writer's copy (heap/cells.ts), so one seqlock covers both and a
+ * reader sees the classic and native parts of an update together, or neither:
+ *
+ * | data cell        | holds                                                           |
+ * | ---------------- | --------------------------------------------------------------- |
+ * | `first`          | int: the schema this copy's buckets are in, plus {@link schemaBias} (0: none yet) |
+ * | `first + 1`      | int: table entries in use                                       |
+ * | `first + 2`      | double: the zero bucket's count                                 |
+ * | `first + 3 ...`  | `capacity` table entries, doubles: `key * 2^32 + count`, 0 empty |
+ *
+ * The table is open-addressed (multiplicative hash of the key, linear probing) with a
+ * power-of-two capacity of at least 4/3 of the bucket budget, so it is never more than
+ * 3/4 full and a probe is short. An entry packs its bucket key (bit 0 the sign,
+ * `key = 2 * (index + 2^19) + sign + 1`, under 2^21) and its count (under 2^32) into one
+ * exact integer double: an observation is one double add, like a classic bucket's. An
+ * entry whose count reaches 2^32 - 1 is left full and the probe goes on to a second
+ * entry of the same key (readers add them up), so counts stay exact.
+ *
+ * Schema agreement across processes. The series' schema is a shared word (in its shared
+ * area, beside the exemplars): the configured schema until someone lowers it, and
+ * tagged with the series' epoch, so that a reset (which raises the epoch, heap/cells.ts)
+ * brings the configured schema back without another write. The word only goes down
+ * within an epoch: lowering is a compare-and-swap loop that stops as soon as the word
+ * is at or below the target (an atomic minimum). A writer compares its copy's schema
+ * with the word at each update and, if the word is lower, re-buckets its own table to
+ * it first; merging is exact, bucket `i` going to `ceil(i / 2^d)` (native_schema.ts).
+ * So every writer converges on the lowest schema any process chose, and a reader merges
+ * every copy at the lowest schema it sees (the word's or a copy's), which it may lower
+ * further (and publish) when the merged buckets exceed the budget: every process that
+ * scrapes the same counts shows the same histogram.
+ *
+ * Resolution reduction (client_golang's strategy, budget `nativeHistogramMaxBucketNumber`).
+ * When a new bucket would take this writer past the budget:
+ * 1. if `nativeHistogramMinResetDuration` is set and the series was last reset (or
+ *    created) at least that long ago, the whole series is reset (classic buckets, count
+ *    and sum too: one compare-and-swap of its epoch; every writer zeroes its copy on its
+ *    next update) and the observation is counted again from zero;
+ * 2. otherwise the shared schema is lowered by one and this copy re-buckets, until the
+ *    observation's bucket fits or the schema is -4;
+ * 3. at -4 (observations spread over more than 2^(16 * budget) in magnitude) the table
+ *    takes entries past the budget up to its 3/4 load limit; past that, the observation
+ *    is counted in the zero bucket (the one inexact case; client_golang's map grows
+ *    without bound instead).
+ * client_golang also restores the configured resolution (by a reset) once the minimum
+ * reset duration has passed after a reduction; here a writer does that reset at its
+ * first update past that time (no timer runs).
+ *
+ * The zero bucket counts observations with `|v| <= zeroThreshold`. NaN is counted in
+ * `_count` and makes `_sum` NaN but goes in no native bucket; `+Inf` and `-Inf` go one
+ * bucket past `MAX_VALUE`'s, as client_golang does.
+ *
+ * @module
+ */
+
+import type { Heap } from "../heap/heap.ts";
+import { nativeBucketIndex, nativeSchemaMin, reduceIndex } from "./native_schema.ts";
+
+/** Native settings as stored in the descriptor (so that every process uses the same). */
+export interface NativeSettings {
+  /** The configured schema, -4..8. */
+  readonly schema: number;
+  readonly zeroThreshold: number;
+  /** Populated buckets one writer may hold before the resolution is lowered. */
+  readonly maxBuckets: number;
+  /** Milliseconds; 0: never reset instead of lowering the resolution. */
+  readonly minResetMs: number;
+}
+
+/** Added to a copy's schema in its schema cell, so that 0 means "no buckets yet". */
+export const schemaBias = 16;
+/** Data cells before the table: schema, entries in use, zero count. */
+export const nativeHeaderCells = 3;
+/** 2^32: an entry is `key * entryKeyScale + count`. */
+export const entryKeyScale = 4294967296;
+/** Largest count one entry holds. */
+const entryCountMax = entryKeyScale - 1;
+/** Added to a bucket index so that every key is positive (indexes lie within ±2^19). */
+const indexBias = 524288;
+/**
+ * Most buckets one writer may hold: it keeps a histogram series' copy within a few pages.
+ *
+ * @example
+ * ```ts
+ * new Histogram({ name: "x", help: "x", nativeHistogramBucketFactor: 1.1, nativeHistogramMaxBucketNumber: nativeBucketsMax });
+ * ```
+ */
+export const nativeBucketsMax = 2048;
+/** Native exemplars kept per series, the most recent ones (client_golang's default count). */
+export const nativeExemplarsMax = 10;
+/** Bytes of a series' shared native area before its exemplar slots: the schema word and the exemplar cursor. */
+export const nativeSharedHeaderBytes = 8;
+
+/** Table entries for a bucket budget: a power of two, at least 4/3 of the budget. */
+export function tableCapacity(maxBuckets: number): number {
+  let capacity = 8;
+  while (capacity * 3 < maxBuckets * 4) capacity *= 2;
+  return capacity;
+}
+
+/** Data cells of the native region of one copy. */
+export function nativeCells(settings: NativeSettings): number {
+  return nativeHeaderCells + tableCapacity(settings.maxBuckets);
+}
+
+/** The table key of bucket `index` on the negative (`negative` 1) or positive side. */
+export function entryKey(index: number, negative: number): number {
+  return 2 * (index + indexBias) + negative + 1;
+}
+
+/** The bucket index of a table key. */
+export function keyIndex(key: number): number {
+  return ((key - 1) >> 1) - indexBias;
+}
+
+/** Whether a table key is on the negative side. */
+export function keyNegative(key: number): boolean {
+  return ((key - 1) & 1) === 1;
+}
+
+function hashSlot(key: number, mask: number): number {
+  return (Math.imul(key, 0x9e3779b1) >>> 16) & mask;
+}
+
+/** The schema word's value for `schema` in `epoch`. */
+function packSchema(epoch: number, schema: number): number {
+  return ((epoch & 0x7ffffff) << 4) | (schema - nativeSchemaMin + 1);
+}
+
+/**
+ * The series' shared schema in `epoch`: the word's, if it was written in that epoch,
+ * else the configured one.
+ *
+ * @example
+ * ```ts
+ * const schema = sharedSchema(word, epoch, settings.schema);
+ * ```
+ */
+export function sharedSchema(word: Int32Array, epoch: number, configured: number): number {
+  const packed = Atomics.load(word, 0);
+  if (packed === 0 || packed >>> 4 !== (epoch & 0x7ffffff)) return configured;
+  return (packed & 15) + nativeSchemaMin - 1;
+}
+
+/**
+ * Lowers the series' shared schema to `target` unless it is already at or below it (an
+ * atomic minimum within `epoch`). Returns the schema now in force.
+ *
+ * @example
+ * ```ts
+ * lowerSharedSchema(word, epoch, settings.schema, 2);
+ * ```
+ */
+export function lowerSharedSchema(word: Int32Array, epoch: number, configured: number, target: number): number {
+  for (let tries = 0; tries < 64; tries++) {
+    const packed = Atomics.load(word, 0);
+    const current = packed === 0 || packed >>> 4 !== (epoch & 0x7ffffff) ? configured : (packed & 15) + nativeSchemaMin - 1;
+    if (current <= target) return current;
+    if (Atomics.compareExchange(word, 0, packed, packSchema(epoch, target)) === packed) return target;
+  }
+  return sharedSchema(word, epoch, configured); // contended 64 times: others lowered it meanwhile
+}
+
+/** What {@link NativeWriter.observe} asks of its caller. */
+export const NativeOutcome = { counted: 0, resetSeries: 1 } as const;
+
+/**
+ * One writer's native buckets of one series (its copy's native region).
+ *
+ * @example
+ * ```ts
+ * cells.beginWrite();
+ * if (native.observe(value) === NativeOutcome.resetSeries) resetAndObserveAgain();
+ * cells.endWrite();
+ * ```
+ */
+export class NativeWriter {
+  readonly #f64: Float64Array;
+  readonly #i32: Int32Array;
+  /** f64 index of the schema cell; the used cell, the zero cell and the table follow. */
+  readonly #base: number;
+  readonly #table: number;
+  readonly #mask: number;
+  readonly #capacity: number;
+  readonly #loadMax: number;
+  readonly #settings: NativeSettings;
+  readonly #shared: Int32Array;
+  /** The series record's created time (ms) as a one-cell view: the last reset. */
+  readonly #createdMs: Float64Array;
+  #scratch: Float64Array | undefined;
+
+  /**
+   * `f64`/`i32`: this writer's copy (cell 0 the control cell); `first`: the native
+   * region's first data cell; `shared`: the series' schema word (and exemplar cursor).
+   */
+  constructor(f64: Float64Array, i32: Int32Array, first: number, settings: NativeSettings, shared: Int32Array, createdMs: Float64Array) {
+    this.#f64 = f64;
+    this.#i32 = i32;
+    this.#base = 1 + first;
+    this.#table = this.#base + nativeHeaderCells;
+    this.#capacity = tableCapacity(settings.maxBuckets);
+    this.#mask = this.#capacity - 1;
+    this.#loadMax = (this.#capacity * 3) >> 2;
+    this.#settings = settings;
+    this.#shared = shared;
+    this.#createdMs = createdMs;
+    if (this.#table + this.#capacity > f64.length) throw new RangeError(`The native region (${this.#capacity} entries from cell ${first}) does not fit its copy of ${f64.length} cells`);
+  }
+
+  /**
+   * Counts `value` in its native bucket; called inside the copy's write (seqlock odd),
+   * after the classic part. Returns {@link NativeOutcome.resetSeries} when the series
+   * must be reset first (then nothing was counted here).
+   */
+  observe(value: number): number {
+    if (value !== value) return NativeOutcome.counted; // NaN: in _count and _sum only
+    const i32 = this.#i32;
+    const epoch = i32[0];
+    const settings = this.#settings;
+    const shared = sharedSchema(this.#shared, epoch, settings.schema);
+    const schemaWord = this.#base * 2;
+    let schema = i32[schemaWord] - schemaBias;
+    if (schema === -schemaBias) i32[schemaWord] = (schema = shared) + schemaBias; // a fresh copy
+    else if (shared < schema) schema = this.#rebucket(schema, shared);
+    if (schema < settings.schema && settings.minResetMs > 0 && this.#resetDue()) return NativeOutcome.resetSeries;
+    const abs = value < 0 ? -value : value;
+    if (abs <= settings.zeroThreshold) {
+      this.#f64[this.#base + 2] += 1;
+      return NativeOutcome.counted;
+    }
+    const negative = value < 0 ? 1 : 0;
+    if (this.#add(entryKey(nativeBucketIndex(abs, schema), negative), 1, settings.maxBuckets)) return NativeOutcome.counted;
+    return this.#overBudget(abs, negative, schema);
+  }
+
+  /** The budget is full and `abs`'s bucket is new: reset, or lower the resolution until it fits. */
+  #overBudget(abs: number, negative: number, schema: number): number {
+    const settings = this.#settings;
+    if (settings.minResetMs > 0 && this.#resetDue()) return NativeOutcome.resetSeries;
+    const epoch = this.#i32[0];
+    while (schema > nativeSchemaMin) {
+      const lowered = lowerSharedSchema(this.#shared, epoch, settings.schema, schema - 1);
+      schema = this.#rebucket(schema, lowered);
+      if (this.#add(entryKey(nativeBucketIndex(abs, schema), negative), 1, settings.maxBuckets)) return NativeOutcome.counted;
+    }
+    if (!this.#add(entryKey(nativeBucketIndex(abs, schema), negative), 1, this.#loadMax)) this.#f64[this.#base + 2] += 1;
+    return NativeOutcome.counted;
+  }
+
+  #resetDue(): boolean {
+    return Date.now() - this.#createdMs[0] >= this.#settings.minResetMs;
+  }
+
+  /** Adds `count` to the bucket of `key`, taking a new entry only while fewer than `entriesMax` are in use. */
+  #add(key: number, count: number, entriesMax: number): boolean {
+    const f64 = this.#f64;
+    const table = this.#table;
+    const mask = this.#mask;
+    const scaled = key * entryKeyScale;
+    let slot = hashSlot(key, mask);
+    for (let probes = 0; probes <= mask; probes++) {
+      const cell = f64[table + slot];
+      if (cell === 0) {
+        const usedWord = (this.#base + 1) * 2;
+        if (this.#i32[usedWord] >= entriesMax) return false;
+        this.#i32[usedWord]++;
+        f64[table + slot] = scaled + count;
+        return true;
+      }
+      const held = cell - scaled;
+      if (held >= 0 && held <= entryCountMax - count) {
+        f64[table + slot] = cell + count;
+        return true;
+      }
+      slot = (slot + 1) & mask;
+    }
+    return false;
+  }
+
+  /** Re-buckets this copy from schema `from` to the lower `to`, merging pairs exactly; returns `to`. */
+  #rebucket(from: number, to: number): number {
+    const f64 = this.#f64;
+    const table = this.#table;
+    const scratch = this.#scratch ??= new Float64Array(this.#capacity);
+    scratch.set(f64.subarray(table, table + this.#capacity));
+    f64.fill(0, table, table + this.#capacity);
+    this.#i32[(this.#base + 1) * 2] = 0;
+    const delta = from - to;
+    for (let i = 0; i < scratch.length; i++) {
+      const cell = scratch[i];
+      if (cell === 0) continue;
+      const key = Math.floor(cell / entryKeyScale);
+      const count = cell - key * entryKeyScale;
+      const merged = entryKey(reduceIndex(keyIndex(key), delta), keyNegative(key) ? 1 : 0);
+      let rest = count;
+      while (rest > 0) { // a merged count past one entry's limit spills into a second entry
+        const part = Math.min(rest, entryCountMax);
+        if (!this.#add(merged, part, this.#capacity)) throw new Error(`Native histogram table of ${this.#capacity} entries overflowed while merging: the heap is damaged`);
+        rest -= part;
+      }
+    }
+    this.#i32[this.#base * 2] = to + schemaBias;
+    return to;
+  }
+}
