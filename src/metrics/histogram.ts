@@ -33,16 +33,25 @@
  * remain); Prometheus text shows `_sum NaN`. prom-client throws on non-finite values; we
  * count them, as the Go and Python clients do.
  *
+ * Native buckets (with `nativeHistogramBucketFactor`): the same observations are also
+ * counted in exponential buckets, in a native region after these cells in each writer's
+ * copy, inside the same write, so a reader sees the classic and native parts of an update
+ * together (native_buckets.ts has that algorithm: schema agreement, resolution reduction,
+ * zero bucket). `buckets: []` makes a native-only histogram: its copy keeps the `+Inf`
+ * count (so `_count`), the sum and the native region; its snapshot has no classic buckets.
+ *
  * Exemplars (with `enableExemplars: true`): one shared slot per bucket of each series,
  * holding the latest exemplar observed in that bucket (see exemplar.ts). A NaN
- * observation records no exemplar: its value lies in no bucket's range.
+ * observation records no exemplar: its value lies in no bucket's range. With native
+ * buckets, every exemplar also goes to a ring of the {@link nativeExemplarsMax} most
+ * recent per series (shared by all writers; a native histogram's exemplars need no bucket).
  *
  * @module
  */
 
-import { allocCellsLocked, readSlot, sumSlots, type WriterCells } from "../heap/cells.ts";
+import { allocCellsLocked, sumSlots, type WriterCells } from "../heap/cells.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
-import type { BucketSnapshot, ExemplarSnapshot, HistogramFamily, HistogramSeries, NativeHistogramSnapshot } from "../exposition/snapshot.ts";
+import type { BucketSnapshot, ExemplarSnapshot, HistogramFamily, HistogramSeries } from "../exposition/snapshot.ts";
 import { allocExemplarsLocked, encodeExemplarLabels, ExemplarWriter, exemplarSlotBytes, isExemplarForm, readExemplar } from "./exemplar.ts";
 import {
   type FamilySource,
@@ -55,8 +64,8 @@ import {
   seriesEpoch,
   seriesLabels,
 } from "./metric.ts";
-import { nativeCells, nativeExemplarsMax, NativeOutcome, type NativeSettings, nativeSharedHeaderBytes, NativeWriter } from "./native_buckets.ts";
-import { NativeMerger } from "./native_merge.ts";
+import { nativeCells, nativeExemplarsMax, NativeOutcome, type NativeSettings } from "./native_buckets.ts";
+import { bindNative, type NativeBinding, NativeSeriesReader, sharedAreaBytes } from "./native_series.ts";
 import { type NativeHistogramOptions, nativeSettingsOf } from "./native_options.ts";
 
 /**
@@ -393,23 +402,6 @@ export class HistogramChild {
   }
 }
 
-/** What a writer's child needs of a native-histogram series besides its cells. */
-interface NativeBinding {
-  readonly writer: NativeWriter;
-  /** The series' schema word (0) and native exemplar cursor (1). */
-  readonly shared: Int32Array;
-  /** Offset of the native exemplar ring ({@link nativeExemplarsMax} slots). */
-  readonly exemplarsOffset: number;
-  /** Records the reset time of the series (its `created`). */
-  resetCreated(unixMs: number): void;
-}
-
-/** Bytes of a series' shared area: classic exemplar slots (one per bucket), then the native area. */
-function sharedAreaBytes(bounds: number, exemplars: boolean, native: boolean): { classic: number; native: number } {
-  const classic = exemplars && (bounds > 0 || !native) ? (bounds + 1) * exemplarSlotBytes : 0;
-  return { classic, native: native ? nativeSharedHeaderBytes + (exemplars ? nativeExemplarsMax * exemplarSlotBytes : 0) : 0 };
-}
-
 function readHistogramFamily(source: FamilySource): HistogramFamily {
   const { shared, descriptor } = source;
   const { heap, directory } = shared;
@@ -424,22 +416,13 @@ function readHistogramFamily(source: FamilySource): HistogramFamily {
   const intCells = new Uint8Array(dataCells);
   intCells.fill(1, 0, buckets);
   if (native !== undefined) intCells.fill(1, classicCells, classicCells + 2); // schema and entries in use
-  const merger = native === undefined ? undefined : new NativeMerger(native, classicCells);
+  const reader = native === undefined ? undefined : new NativeSeriesReader(heap, native, classicCells, exemplars);
   const area = sharedAreaBytes(bounds.length, exemplars, native !== undefined);
   const series: HistogramSeries[] = source.series.map((record) => {
     const epoch = seriesEpoch(shared, record);
     const block = seriesCells(shared, record);
-    if (merger === undefined) sumSlots(heap, block, epoch, totals, scratch, intCells);
-    else {
-      totals.fill(0);
-      merger.begin();
-      const slots = heap.slotsHighWater();
-      for (let slot = 0; slot < slots; slot++) {
-        if (!readSlot(heap, block, slot, epoch, scratch, intCells)) continue;
-        for (let i = 0; i < classicCells; i++) totals[i] += scratch[i];
-        merger.add(scratch);
-      }
-    }
+    if (reader === undefined) sumSlots(heap, block, epoch, totals, scratch, intCells);
+    else reader.sumCopies(block, epoch, totals, scratch, intCells);
     const sharedOffset = directory.field(record, RecordField.sharedOffset);
     const exemplarsOffset = area.classic === 0 ? 0 : sharedOffset;
     const snapshots: BucketSnapshot[] = new Array(buckets);
@@ -458,22 +441,10 @@ function readHistogramFamily(source: FamilySource): HistogramFamily {
       sum,
       created: seriesCreatedSeconds(shared, record),
     };
-    if (merger === undefined) return value;
-    const nativeOffset = sharedOffset + area.classic;
-    const word = heap.int32View(nativeOffset, 2);
-    return { ...value, native: merger.finish(word, epoch, cumulative, sum, exemplars ? readNativeExemplars(heap, nativeOffset, epoch) : []) };
+    if (reader === undefined) return value;
+    return { ...value, native: reader.finish(sharedOffset + area.classic, epoch, cumulative, sum) };
   });
   return { type: "histogram", name: descriptor.name, help: descriptor.help, series };
-}
-
-/** The native exemplars of a series, oldest first. */
-function readNativeExemplars(heap: FamilySource["shared"]["heap"], nativeOffset: number, epoch: number): ExemplarSnapshot[] {
-  const out: ExemplarSnapshot[] = [];
-  for (let i = 0; i < nativeExemplarsMax; i++) {
-    const exemplar = readExemplar(heap, nativeOffset + nativeSharedHeaderBytes + i * exemplarSlotBytes, epoch);
-    if (exemplar !== undefined) out.push(exemplar);
-  }
-  return out.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
 }
 
 registerFamilyReader("histogram", readHistogramFamily);
@@ -615,15 +586,7 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
     const settings = this.native;
     if (settings === undefined) return new HistogramChild(this.name, record, cells, this.#bounds, this.#exemplars, sharedOffset);
     const area = sharedAreaBytes(this.#bounds.length, this.#exemplars !== undefined, true);
-    const nativeOffset = sharedOffset + area.classic;
-    const word = this.heap.int32View(nativeOffset, 2);
-    const created = this.heap.float64View(record + RecordField.createdMs, 1);
-    const native: NativeBinding = {
-      writer: new NativeWriter(cells.f64, cells.i32, 2 * (this.#bounds.length + 1) + 1, settings, word, created),
-      shared: word,
-      exemplarsOffset: nativeOffset + nativeSharedHeaderBytes,
-      resetCreated: (unixMs) => directory.setCreatedMs(record, unixMs),
-    };
+    const native = bindNative(this.heap, directory, record, cells, 2 * (this.#bounds.length + 1) + 1, settings, sharedOffset, area.classic);
     return new HistogramChild(this.name, record, cells, this.#bounds, this.#exemplars, sharedOffset, native);
   }
 }
