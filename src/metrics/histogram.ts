@@ -415,7 +415,7 @@ function readHistogramFamily(source: FamilySource): HistogramFamily {
   const scratch = new Float64Array(dataCells);
   const intCells = new Uint8Array(dataCells);
   intCells.fill(1, 0, buckets);
-  if (native !== undefined) intCells.fill(1, classicCells, classicCells + 2); // schema and entries in use
+  if (native !== undefined) intCells.fill(1, classicCells, classicCells + 3); // state and entries in use
   const reader = native === undefined ? undefined : new NativeSeriesReader(heap, native, classicCells, exemplars);
   const area = sharedAreaBytes(bounds.length, exemplars, native !== undefined);
   const series: HistogramSeries[] = source.series.map((record) => {

@@ -10,14 +10,19 @@
  *
  * | data cell        | holds                                                           |
  * | ---------------- | --------------------------------------------------------------- |
- * | `first`          | int: the schema this copy's buckets are in, plus {@link schemaBias} (0: none yet) |
- * | `first + 1`      | int: table entries in use                                       |
- * | `first + 2`      | double: the zero bucket's count                                 |
- * | `first + 3 ...`  | `capacity` table entries, doubles: `key * 2^32 + count`, 0 empty |
+ * | `first`          | int: the state, `2 * (schema + schemaBias) + table` (0: no buckets yet) |
+ * | `first + 1, + 2` | ints: entries in use in table 0, in table 1                     |
+ * | `first + 3`      | double: the zero bucket's count                                 |
+ * | `first + 4 ...`  | two tables of `capacity` entries, doubles: `key * 2^32 + count`, 0 empty |
  *
- * The table is open-addressed (multiplicative hash of the key, linear probing) with a
- * power-of-two capacity of at least 4/3 of the bucket budget, so it is never more than
- * 3/4 full and a probe is short. An entry packs its bucket key (bit 0 the sign,
+ * A table is open-addressed (multiplicative hash of the key, linear probing) with a
+ * capacity of 4/3 of the bucket budget and 8 more, so that within budget it is at most
+ * 3/4 full and a probe is short. The state names the table in use and its schema; the
+ * other is where re-bucketing writes: it fills the spare table from the one in use, then
+ * switches the state with one store (append, then publish). A writer killed at any point
+ * leaves a copy whose state names a complete table at its schema, so a reader (and the
+ * isolate that adopts the slot) loses no count. The default (11 classic buckets, a budget
+ * of 160) takes 3792 bytes per copy: one page. An entry packs its bucket key (bit 0 the sign,
  * `key = 2 * (index + 2^19) + sign + 1`, under 2^21) and its count (under 2^32) into one
  * exact integer double: an observation is one double add, like a classic bucket's. An
  * entry whose count reaches 2^32 - 1 is left full and the probe goes on to a second
@@ -75,8 +80,8 @@ export interface NativeSettings {
 
 /** Added to a copy's schema in its schema cell, so that 0 means "no buckets yet". */
 export const schemaBias = 16;
-/** Data cells before the table: schema, entries in use, zero count. */
-export const nativeHeaderCells = 3;
+/** Data cells before the tables: state, entries in use (per table), zero count. */
+export const nativeHeaderCells = 4;
 /** 2^32: an entry is `key * entryKeyScale + count`. */
 export const entryKeyScale = 4294967296;
 /** Largest count one entry holds. */
@@ -97,16 +102,24 @@ export const nativeExemplarsMax = 10;
 /** Bytes of a series' shared native area before its exemplar slots: the schema word and the exemplar cursor. */
 export const nativeSharedHeaderBytes = 8;
 
-/** Table entries for a bucket budget: a power of two, at least 4/3 of the budget. */
+/** Entries of one table for a bucket budget: 4/3 of it and 8 more. */
 export function tableCapacity(maxBuckets: number): number {
-  let capacity = 8;
-  while (capacity * 3 < maxBuckets * 4) capacity *= 2;
-  return capacity;
+  return Math.ceil((maxBuckets * 4) / 3) + 8;
 }
 
 /** Data cells of the native region of one copy. */
 export function nativeCells(settings: NativeSettings): number {
-  return nativeHeaderCells + tableCapacity(settings.maxBuckets);
+  return nativeHeaderCells + 2 * tableCapacity(settings.maxBuckets);
+}
+
+/** The schema of a copy's state cell (`state` > 0). */
+export function stateSchema(state: number): number {
+  return (state >> 1) - schemaBias;
+}
+
+/** The table (0 or 1) a copy's state cell names. */
+export function stateTable(state: number): number {
+  return state & 1;
 }
 
 /** The table key of bucket `index` on the negative (`negative` 1) or positive side. */
@@ -124,8 +137,9 @@ export function keyNegative(key: number): boolean {
   return ((key - 1) & 1) === 1;
 }
 
-function hashSlot(key: number, mask: number): number {
-  return (Math.imul(key, 0x9e3779b1) >>> 16) & mask;
+/** A table slot for `key`: the top 16 bits of a multiplicative hash, scaled to the capacity. */
+function hashSlot(key: number, capacity: number): number {
+  return ((Math.imul(key, 0x9e3779b1) >>> 16) * capacity) >>> 16;
 }
 
 /** The schema word's value for `schema` in `epoch`. */
@@ -183,17 +197,15 @@ export const NativeOutcome = { counted: 0, resetSeries: 1 } as const;
 export class NativeWriter {
   readonly #f64: Float64Array;
   readonly #i32: Int32Array;
-  /** f64 index of the schema cell; the used cell, the zero cell and the table follow. */
+  /** f64 index of the state cell; the used cells, the zero cell and the tables follow. */
   readonly #base: number;
-  readonly #table: number;
-  readonly #mask: number;
+  /** f64 index of table 0; table 1 follows it. */
+  readonly #tables: number;
   readonly #capacity: number;
-  readonly #loadMax: number;
   readonly #settings: NativeSettings;
   readonly #shared: Int32Array;
   /** The series record's created time (ms) as a one-cell view: the last reset. */
   readonly #createdMs: Float64Array;
-  #scratch: Float64Array | undefined;
 
   /**
    * `f64`/`i32`: this writer's copy (cell 0 the control cell); `first`: the native
@@ -203,14 +215,12 @@ export class NativeWriter {
     this.#f64 = f64;
     this.#i32 = i32;
     this.#base = 1 + first;
-    this.#table = this.#base + nativeHeaderCells;
+    this.#tables = this.#base + nativeHeaderCells;
     this.#capacity = tableCapacity(settings.maxBuckets);
-    this.#mask = this.#capacity - 1;
-    this.#loadMax = (this.#capacity * 3) >> 2;
     this.#settings = settings;
     this.#shared = shared;
     this.#createdMs = createdMs;
-    if (this.#table + this.#capacity > f64.length) throw new RangeError(`The native region (${this.#capacity} entries from cell ${first}) does not fit its copy of ${f64.length} cells`);
+    if (this.#tables + 2 * this.#capacity > f64.length) throw new RangeError(`The native region (2 x ${this.#capacity} entries from cell ${first}) does not fit its copy of ${f64.length} cells`);
   }
 
   /**
@@ -221,35 +231,35 @@ export class NativeWriter {
   observe(value: number): number {
     if (value !== value) return NativeOutcome.counted; // NaN: in _count and _sum only
     const i32 = this.#i32;
-    const epoch = i32[0];
     const settings = this.#settings;
-    const shared = sharedSchema(this.#shared, epoch, settings.schema);
-    const schemaWord = this.#base * 2;
-    let schema = i32[schemaWord] - schemaBias;
-    if (schema === -schemaBias) i32[schemaWord] = (schema = shared) + schemaBias; // a fresh copy
-    else if (shared < schema) schema = this.#rebucket(schema, shared);
-    if (schema < settings.schema && settings.minResetMs > 0 && this.#resetDue()) return NativeOutcome.resetSeries;
+    const shared = sharedSchema(this.#shared, i32[0], settings.schema);
+    const stateWord = this.#base * 2;
+    let state = i32[stateWord];
+    if (state === 0) i32[stateWord] = state = 2 * (shared + schemaBias); // a fresh copy: table 0
+    else if (shared < stateSchema(state)) state = this.#rebucket(state, shared);
+    if (stateSchema(state) < settings.schema && settings.minResetMs > 0 && this.#resetDue()) return NativeOutcome.resetSeries;
     const abs = value < 0 ? -value : value;
     if (abs <= settings.zeroThreshold) {
-      this.#f64[this.#base + 2] += 1;
+      this.#f64[this.#base + 3] += 1;
       return NativeOutcome.counted;
     }
     const negative = value < 0 ? 1 : 0;
-    if (this.#add(entryKey(nativeBucketIndex(abs, schema), negative), 1, settings.maxBuckets)) return NativeOutcome.counted;
-    return this.#overBudget(abs, negative, schema);
+    if (this.#add(state & 1, entryKey(nativeBucketIndex(abs, stateSchema(state)), negative), 1, settings.maxBuckets)) return NativeOutcome.counted;
+    return this.#overBudget(abs, negative, state);
   }
 
   /** The budget is full and `abs`'s bucket is new: reset, or lower the resolution until it fits. */
-  #overBudget(abs: number, negative: number, schema: number): number {
+  #overBudget(abs: number, negative: number, state: number): number {
     const settings = this.#settings;
     if (settings.minResetMs > 0 && this.#resetDue()) return NativeOutcome.resetSeries;
     const epoch = this.#i32[0];
-    while (schema > nativeSchemaMin) {
-      const lowered = lowerSharedSchema(this.#shared, epoch, settings.schema, schema - 1);
-      schema = this.#rebucket(schema, lowered);
-      if (this.#add(entryKey(nativeBucketIndex(abs, schema), negative), 1, settings.maxBuckets)) return NativeOutcome.counted;
+    while (stateSchema(state) > nativeSchemaMin) {
+      const lowered = lowerSharedSchema(this.#shared, epoch, settings.schema, stateSchema(state) - 1);
+      state = this.#rebucket(state, lowered);
+      if (this.#add(state & 1, entryKey(nativeBucketIndex(abs, stateSchema(state)), negative), 1, settings.maxBuckets)) return NativeOutcome.counted;
     }
-    if (!this.#add(entryKey(nativeBucketIndex(abs, schema), negative), 1, this.#loadMax)) this.#f64[this.#base + 2] += 1;
+    // At -4 a table takes entries past the budget up to one short of full; past that, the zero bucket.
+    if (!this.#add(state & 1, entryKey(nativeBucketIndex(abs, nativeSchemaMin), negative), 1, this.#capacity - 1)) this.#f64[this.#base + 3] += 1;
     return NativeOutcome.counted;
   }
 
@@ -257,55 +267,60 @@ export class NativeWriter {
     return Date.now() - this.#createdMs[0] >= this.#settings.minResetMs;
   }
 
-  /** Adds `count` to the bucket of `key`, taking a new entry only while fewer than `entriesMax` are in use. */
-  #add(key: number, count: number, entriesMax: number): boolean {
+  /** Adds `count` to the bucket of `key` in `table`, taking a new entry only while fewer than `entriesMax` are in use. */
+  #add(table: number, key: number, count: number, entriesMax: number): boolean {
     const f64 = this.#f64;
-    const table = this.#table;
-    const mask = this.#mask;
+    const capacity = this.#capacity;
+    const start = this.#tables + table * capacity;
     const scaled = key * entryKeyScale;
-    let slot = hashSlot(key, mask);
-    for (let probes = 0; probes <= mask; probes++) {
-      const cell = f64[table + slot];
+    let slot = hashSlot(key, capacity);
+    for (let probes = 0; probes < capacity; probes++) {
+      const cell = f64[start + slot];
       if (cell === 0) {
-        const usedWord = (this.#base + 1) * 2;
+        const usedWord = (this.#base + 1 + table) * 2;
         if (this.#i32[usedWord] >= entriesMax) return false;
+        f64[start + slot] = scaled + count;
         this.#i32[usedWord]++;
-        f64[table + slot] = scaled + count;
         return true;
       }
       const held = cell - scaled;
       if (held >= 0 && held <= entryCountMax - count) {
-        f64[table + slot] = cell + count;
+        f64[start + slot] = cell + count;
         return true;
       }
-      slot = (slot + 1) & mask;
+      slot = slot + 1 === capacity ? 0 : slot + 1;
     }
     return false;
   }
 
-  /** Re-buckets this copy from schema `from` to the lower `to`, merging pairs exactly; returns `to`. */
-  #rebucket(from: number, to: number): number {
+  /**
+   * Re-buckets this copy from the schema of `state` to the lower `to`, merging pairs
+   * exactly: fills the spare table, then publishes it with one store of the state.
+   * Returns the new state.
+   */
+  #rebucket(state: number, to: number): number {
     const f64 = this.#f64;
-    const table = this.#table;
-    const scratch = this.#scratch ??= new Float64Array(this.#capacity);
-    scratch.set(f64.subarray(table, table + this.#capacity));
-    f64.fill(0, table, table + this.#capacity);
-    this.#i32[(this.#base + 1) * 2] = 0;
-    const delta = from - to;
-    for (let i = 0; i < scratch.length; i++) {
-      const cell = scratch[i];
+    const capacity = this.#capacity;
+    const from = this.#tables + (state & 1) * capacity;
+    const spare = (state & 1) ^ 1;
+    const into = this.#tables + spare * capacity;
+    f64.fill(0, into, into + capacity);
+    this.#i32[(this.#base + 1 + spare) * 2] = 0;
+    const delta = stateSchema(state) - to;
+    for (let i = 0; i < capacity; i++) {
+      const cell = f64[from + i];
       if (cell === 0) continue;
       const key = Math.floor(cell / entryKeyScale);
-      const count = cell - key * entryKeyScale;
       const merged = entryKey(reduceIndex(keyIndex(key), delta), keyNegative(key) ? 1 : 0);
-      let rest = count;
+      let rest = cell - key * entryKeyScale;
       while (rest > 0) { // a merged count past one entry's limit spills into a second entry
         const part = Math.min(rest, entryCountMax);
-        if (!this.#add(merged, part, this.#capacity)) throw new Error(`Native histogram table of ${this.#capacity} entries overflowed while merging: the heap is damaged`);
+        if (!this.#add(spare, merged, part, capacity)) throw new Error(`Native histogram table of ${capacity} entries overflowed while merging: the heap is damaged`);
         rest -= part;
       }
     }
-    this.#i32[this.#base * 2] = to + schemaBias;
-    return to;
+    const next = 2 * (to + schemaBias) + spare;
+    this.#i32[this.#base * 2] = next; // publish: from here on the spare table is the one in use
+    return next;
   }
 }

@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Heap } from "../heap/heap.ts";
 import type { HistogramFamily, HistogramSeries, NativeHistogramSnapshot } from "../exposition/snapshot.ts";
-import { Histogram, type HistogramConfiguration } from "./histogram.ts";
+import { defaultBuckets, Histogram, type HistogramConfiguration } from "./histogram.ts";
+import { nativeCells, tableCapacity } from "./native_buckets.ts";
+import { controlCells, stripeBytes } from "../heap/cells.ts";
 import { Registry } from "./registry.ts";
 import { nativeBucketIndex, reduceIndex } from "./native_schema.ts";
 import { withHeap } from "../../test/support/heap.ts";
@@ -358,3 +360,12 @@ test("a writer's bucket budget holds under a flood of distinct values: at most m
   assert.ok(Math.abs(native.sum - sum) <= Math.abs(sum) * 1e-9 + 1e-6);
   assert.ok(native.schema <= 2, `schema ${native.schema} after spreading over 2^120`);
 }));
+
+test("sizes: with the defaults (11 classic buckets, budget 160) a writer's copy of a series is 3792 bytes, within one 4096-byte stripe", () => {
+  const settings = { schema: 3, zeroThreshold: 0, maxBuckets: 160, minResetMs: 0 };
+  assert.equal(tableCapacity(160), 222);
+  assert.equal(nativeCells(settings), 4 + 2 * 222);
+  const classicCells = 2 * (defaultBuckets.length + 1) + 1;
+  assert.equal((controlCells + classicCells + nativeCells(settings)) * 8, 3792);
+  assert.ok((controlCells + classicCells + nativeCells(settings)) * 8 <= stripeBytes);
+});

@@ -8,7 +8,7 @@
  */
 
 import type { ExemplarSnapshot, NativeHistogramSnapshot } from "../exposition/snapshot.ts";
-import { entryKeyScale, keyIndex, keyNegative, lowerSharedSchema, nativeHeaderCells, type NativeSettings, schemaBias, sharedSchema, tableCapacity } from "./native_buckets.ts";
+import { entryKeyScale, keyIndex, keyNegative, lowerSharedSchema, nativeHeaderCells, type NativeSettings, sharedSchema, stateSchema, stateTable, tableCapacity } from "./native_buckets.ts";
 import { nativeSchemaMin, reduceIndex } from "./native_schema.ts";
 
 /**
@@ -48,18 +48,18 @@ export class NativeMerger {
   /** Adds one copy, read consistently into `data` (data cell `i` at `data[i]`, the int cells as ints). */
   add(data: Float64Array): void {
     const first = this.#first;
-    const code = data[first];
-    if (code === 0) return; // this writer has counted nothing native in this epoch
-    this.#zeroCount += data[first + 2];
+    const state = data[first];
+    if (state === 0) return; // this writer has counted nothing native in this epoch
+    this.#zeroCount += data[first + 3];
     const entries: number[] = [];
-    const table = first + nativeHeaderCells;
+    const table = first + nativeHeaderCells + stateTable(state) * this.#capacity;
     for (let i = 0; i < this.#capacity; i++) {
       const cell = data[table + i];
       if (cell === 0) continue;
       const key = Math.floor(cell / entryKeyScale);
       entries.push(key, cell - key * entryKeyScale);
     }
-    this.#schemas.push(code - schemaBias);
+    this.#schemas.push(stateSchema(state));
     this.#entries.push(entries);
   }
 
