@@ -232,7 +232,10 @@ export class NativeWriter {
     if (value !== value) return NativeOutcome.counted; // NaN: in _count and _sum only
     const i32 = this.#i32;
     const settings = this.#settings;
-    const shared = sharedSchema(this.#shared, i32[0], settings.schema);
+    // A plain read of the shared word: a stale one only delays this copy's re-bucketing to
+    // its next update (readers merge at the lowest schema anyway); lowering uses a CAS.
+    const packed = this.#shared[0];
+    const shared = packed === 0 || packed >>> 4 !== (i32[0] & 0x7ffffff) ? settings.schema : (packed & 15) + nativeSchemaMin - 1;
     const stateWord = this.#base * 2;
     let state = i32[stateWord];
     if (state === 0) i32[stateWord] = state = 2 * (shared + schemaBias); // a fresh copy: table 0
