@@ -67,7 +67,13 @@
 import type { Heap } from "../heap/heap.ts";
 import { nativeBucketIndex, nativeSchemaMin, reduceIndex } from "./native_schema.ts";
 
-/** Native settings as stored in the descriptor (so that every process uses the same). */
+/** Native settings as stored in the descriptor (so that every process uses the same).
+ *
+ * @example
+ * ```ts
+ * const settings: NativeSettings = { schema: 3, zeroThreshold: 2 ** -128, maxBuckets: 160, minResetMs: 0 };
+ * ```
+ */
 export interface NativeSettings {
   /** The configured schema, -4..8. */
   readonly schema: number;
@@ -78,11 +84,29 @@ export interface NativeSettings {
   readonly minResetMs: number;
 }
 
-/** Added to a copy's schema in its schema cell, so that 0 means "no buckets yet". */
+/** Added to a copy's schema in its state cell, so that a state of 0 means "no buckets yet".
+ *
+ * @example
+ * ```ts
+ * state = 2 * (schema + schemaBias) + table;
+ * ```
+ */
 export const schemaBias = 16;
-/** Data cells before the tables: state, entries in use (per table), zero count. */
+/** Data cells before the tables: state, entries in use (per table), zero count.
+ *
+ * @example
+ * ```ts
+ * const table0 = first + nativeHeaderCells;
+ * ```
+ */
 export const nativeHeaderCells = 4;
-/** 2^32: an entry is `key * entryKeyScale + count`. */
+/** 2^32: an entry is `key * entryKeyScale + count`.
+ *
+ * @example
+ * ```ts
+ * const key = Math.floor(cell / entryKeyScale);
+ * ```
+ */
 export const entryKeyScale = 4294967296;
 /** Largest count one entry holds. */
 const entryCountMax = entryKeyScale - 1;
@@ -97,42 +121,96 @@ const indexBias = 524288;
  * ```
  */
 export const nativeBucketsMax = 2048;
-/** Native exemplars kept per series, the most recent ones (client_golang's default count). */
+/** Native exemplars kept per series, the most recent ones (client_golang's default count).
+ *
+ * @example
+ * ```ts
+ * const ringSlot = cursor % nativeExemplarsMax;
+ * ```
+ */
 export const nativeExemplarsMax = 10;
-/** Bytes of a series' shared native area before its exemplar slots: the schema word and the exemplar cursor. */
+/** Bytes of a series' shared native area before its exemplar slots: the schema word and the exemplar cursor.
+ *
+ * @example
+ * ```ts
+ * const firstExemplar = nativeOffset + nativeSharedHeaderBytes;
+ * ```
+ */
 export const nativeSharedHeaderBytes = 8;
 
-/** Entries of one table for a bucket budget: 4/3 of it and 8 more. */
+/** Entries of one table for a bucket budget: 4/3 of it and 8 more.
+ *
+ * @example
+ * ```ts
+ * tableCapacity(160); // 222
+ * ```
+ */
 export function tableCapacity(maxBuckets: number): number {
   return Math.ceil((maxBuckets * 4) / 3) + 8;
 }
 
-/** Data cells of the native region of one copy. */
+/** Data cells of the native region of one copy.
+ *
+ * @example
+ * ```ts
+ * nativeCells({ schema: 3, zeroThreshold: 0, maxBuckets: 160, minResetMs: 0 }); // 448
+ * ```
+ */
 export function nativeCells(settings: NativeSettings): number {
   return nativeHeaderCells + 2 * tableCapacity(settings.maxBuckets);
 }
 
-/** The schema of a copy's state cell (`state` > 0). */
+/** The schema of a copy's state cell (`state` > 0).
+ *
+ * @example
+ * ```ts
+ * stateSchema(2 * (3 + schemaBias) + 1); // 3
+ * ```
+ */
 export function stateSchema(state: number): number {
   return (state >> 1) - schemaBias;
 }
 
-/** The table (0 or 1) a copy's state cell names. */
+/** The table (0 or 1) a copy's state cell names.
+ *
+ * @example
+ * ```ts
+ * stateTable(2 * (3 + schemaBias) + 1); // 1
+ * ```
+ */
 export function stateTable(state: number): number {
   return state & 1;
 }
 
-/** The table key of bucket `index` on the negative (`negative` 1) or positive side. */
+/** The table key of bucket `index` on the negative (`negative` 1) or positive side.
+ *
+ * @example
+ * ```ts
+ * keyIndex(entryKey(-5, 1)); // -5
+ * ```
+ */
 export function entryKey(index: number, negative: number): number {
   return 2 * (index + indexBias) + negative + 1;
 }
 
-/** The bucket index of a table key. */
+/** The bucket index of a table key.
+ *
+ * @example
+ * ```ts
+ * keyIndex(entryKey(13, 0)); // 13
+ * ```
+ */
 export function keyIndex(key: number): number {
   return ((key - 1) >> 1) - indexBias;
 }
 
-/** Whether a table key is on the negative side. */
+/** Whether a table key is on the negative side.
+ *
+ * @example
+ * ```ts
+ * keyNegative(entryKey(13, 1)); // true
+ * ```
+ */
 export function keyNegative(key: number): boolean {
   return ((key - 1) & 1) === 1;
 }
@@ -181,7 +259,13 @@ export function lowerSharedSchema(word: Int32Array, epoch: number, configured: n
   return sharedSchema(word, epoch, configured); // contended 64 times: others lowered it meanwhile
 }
 
-/** What {@link NativeWriter.observe} asks of its caller. */
+/** What {@link NativeWriter.observe} asks of its caller.
+ *
+ * @example
+ * ```ts
+ * if (writer.observe(v) === NativeOutcome.resetSeries) resetFirst();
+ * ```
+ */
 export const NativeOutcome = { counted: 0, resetSeries: 1 } as const;
 
 /**

@@ -35,7 +35,13 @@ export interface NativeHistogramOptions {
   readonly nativeHistogramMinResetDuration?: number;
 }
 
-/** Default bucket budget (client_js #856's; client_golang's default is unlimited). */
+/** Default bucket budget (client_js #856's; client_golang's default is unlimited).
+ *
+ * @example
+ * ```ts
+ * new Histogram({ name: "x", help: "x", nativeHistogramBucketFactor: 1.1 }).native?.maxBuckets; // defaultNativeMaxBuckets
+ * ```
+ */
 export const defaultNativeMaxBuckets = 160;
 
 /**
