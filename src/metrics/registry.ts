@@ -531,5 +531,5 @@ function serialize(format: ExpositionFormat, families: readonly FamilySnapshot[]
  * const body = await register.metrics();
  * ```
  */
-export const register = new Registry(PROMETHEUS_CONTENT_TYPE, { heap: "default" });
+export const register: Registry = new Registry(PROMETHEUS_CONTENT_TYPE, { heap: "default" });
 setDefaultRegistrars([register]);
