@@ -64,7 +64,6 @@
  * @module
  */
 
-import type { Heap } from "../heap/heap.ts";
 import { nativeBucketIndex, nativeSchemaMin, reduceIndex } from "./native_schema.ts";
 
 /** Native settings as stored in the descriptor (so that every process uses the same).

@@ -328,7 +328,7 @@ test("exemplars on native histograms: the most recent 10, each with a timestamp,
   assert.equal(series.native!.exemplars?.[0].value, 3, "and the native one");
 }));
 
-test("native options: wrong types and ranges throw TypeError/RangeError naming the option, before anything is created", withHeap(async (heap) => {
+test("native options: wrong types and ranges throw TypeError/RangeError naming the option, before anything is created", withHeap((heap) => {
   const make = (options: Record<string, unknown>) => new Histogram({ name: "bad_seconds", help: "x", heap, registers: [], ...options } as HistogramConfiguration<string>);
   assert.throws(() => make({ nativeHistogramBucketFactor: "1.1" }), (e) => e instanceof TypeError && /nativeHistogramBucketFactor.*must be a number/.test(e.message));
   assert.throws(() => make({ nativeHistogramBucketFactor: 1 }), (e) => e instanceof RangeError && /greater than 1/.test(e.message));
