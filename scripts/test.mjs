@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installValidators, pythonPath } from "./install_validators.mjs";
+import { installPrometheus3 } from "./install_prometheus3.mjs";
 import { zigBinary } from "./setup.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -80,6 +81,7 @@ const lastNumber = (output, pattern) => {
 };
 
 installValidators();
+installPrometheus3();
 
 const results = [];
 if (wanted("typecheck")) {

@@ -18,6 +18,9 @@
 export { Counter, CounterChild, type CounterConfiguration } from "./metrics/counter.ts";
 export { type CounterIncrement } from "./metrics/counter.ts";
 export { bucketsMax, defaultBuckets, type ExemplarLabels, exponentialBuckets, Histogram, HistogramChild, type HistogramConfiguration, type HistogramObservation, linearBuckets } from "./metrics/histogram.ts";
+export { defaultNativeMaxBuckets, type NativeHistogramOptions } from "./metrics/native_options.ts";
+export type { NativeSettings } from "./metrics/native_buckets.ts";
+export { defaultZeroThreshold, nativeSchemaMax, nativeSchemaMin } from "./metrics/native_schema.ts";
 export { Gauge, type GaugeAggregator, GaugeChild, type GaugeConfiguration, type GaugeMode, gaugeModes } from "./metrics/gauge.ts";
 export { Info, type InfoConfiguration } from "./metrics/info.ts";
 export { Summary, SummaryChild, type SummaryConfiguration } from "./metrics/summary.ts";

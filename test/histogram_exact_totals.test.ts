@@ -4,7 +4,9 @@
  * four of them on bucket bounds, into a cached child, labels objects and the unlabelled
  * series, while this process scrapes. Every scrape has `_count` equal to `+Inf` and
  * nothing going down; the final one equals the sum of all the writers' observations,
- * bucket by bucket, with exemplars that belong to their buckets.
+ * bucket by bucket, with exemplars that belong to their buckets. A native histogram with
+ * a budget below the cycle's buckets makes every writer lower the shared schema while the
+ * others count: its merged buckets are exact at the schema they agree on.
  */
 
 import { test } from "node:test";
@@ -13,7 +15,8 @@ import { Heap } from "../src/heap/heap.ts";
 import { Registry } from "../src/metrics/registry.ts";
 import { defaultBuckets } from "../src/metrics/histogram.ts";
 import type { CounterFamily, HistogramFamily } from "../src/exposition/snapshot.ts";
-import { checkExemplar, expectedPerWriter, histogramMetrics } from "./fixtures/histogram_lib.ts";
+import { checkExemplar, cycle, expectedPerWriter, histogramMetrics } from "./fixtures/histogram_lib.ts";
+import { nativeBucketIndex } from "../src/metrics/native_schema.ts";
 import { currentRuntime, runtimes, spawnFixture, temporaryHeapPath } from "./support/runtimes.ts";
 
 test("4 writer processes of 3 runtimes: every bucket, _count and _sum exact, 0 lost", { timeout: 240_000 }, async () => {
@@ -39,6 +42,13 @@ test("4 writer processes of 3 runtimes: every bucket, _count and _sum exact, 0 l
         if (family.type !== "histogram") continue;
         for (const s of (family as HistogramFamily).series) {
           const key: string = `${family.name}${JSON.stringify(s.labels)}`;
+          if (s.native !== undefined) {
+            const inBuckets = s.native.zeroCount + [...s.native.positiveCounts, ...s.native.negativeCounts].reduce((a, b) => a + b, 0);
+            assert.equal(inBuckets, s.count, `${key}: native buckets hold _count`);
+            assert.ok(s.count >= (previous.get(key) ?? 0), `${key}: _count went down`);
+            seen.set(key, s.count);
+            if (s.buckets.length === 0) continue;
+          }
           assert.equal(s.count, s.buckets[s.buckets.length - 1].count, `${key}: _count == +Inf`);
           s.buckets.forEach((b, i) => {
             if (i > 0) assert.ok(b.count >= s.buckets[i - 1].count, `${key}: cumulative`);
@@ -66,6 +76,23 @@ test("4 writer processes of 3 runtimes: every bucket, _count and _sum exact, 0 l
       assert.equal(s.count, iterations * writers.length);
       assert.equal(s.sum, one.sum * writers.length);
     }
+
+    // Native: every writer lowered the schema on its own while the others counted; the
+    // merge is exact at the schema they agreed on (each value's bucket at that schema).
+    const native = ((await metrics.native.snapshot()) as HistogramFamily).series[0].native!;
+    assert.ok(native.schema < 3 && native.positiveIndexes.length + native.negativeIndexes.length <= 6, `schema ${native.schema}, ${native.positiveIndexes.length} buckets`);
+    const expectedNative = new Map<number, number>();
+    for (let i = 0; i < iterations; i++) {
+      const value = cycle[i % cycle.length];
+      const key = Math.sign(value) * (nativeBucketIndex(Math.abs(value), native.schema) + 10000);
+      expectedNative.set(key, (expectedNative.get(key) ?? 0) + writers.length);
+    }
+    const side = (sign: number) => [...expectedNative].filter(([k]) => Math.sign(k) === sign).map(([k, c]) => [Math.abs(k) - 10000, c]).sort((a, b) => a[0] - b[0]);
+    assert.deepEqual([native.positiveIndexes, native.positiveCounts], [side(1).map(([i]) => i), side(1).map(([, c]) => c)], "positive native buckets exact");
+    assert.deepEqual([native.negativeIndexes, native.negativeCounts], [side(-1).map(([i]) => i), side(-1).map(([, c]) => c)], "negative native buckets exact");
+    assert.equal(native.count, iterations * writers.length);
+    assert.equal(native.sum, one.sum * writers.length);
+    assert.equal(native.zeroCount, 0);
 
     const exemplarSeries = ((await metrics.exemplars.snapshot()) as HistogramFamily).series[0];
     assert.equal(exemplarSeries.count, (iterations / 100) * writers.length);

@@ -1,12 +1,16 @@
 /**
  * Torn reads: writer processes observe as fast as they can while this process scrapes
- * thousands of times. In every scrape:
+ * thousands of times (into classic histograms and into one with native buckets too, whose
+ * budget makes the writers lower its schema while the scrapes run). In every scrape:
  * - `_count` equals the `+Inf` bucket, buckets are cumulative, and no bucket and no
  *   `_count` is below the previous scrape's;
  * - every observation is 1, so `_sum` equals `_count` (a read in the middle of an update
  *   would show the bucket counted and the sum not yet added, or the other way round);
  * - every exemplar's labels match its value (both derived from one number), so a
- *   half-written exemplar shows.
+ *   half-written exemplar shows;
+ * - native buckets: `_count` == zero bucket + every bucket, classic and native cumulative
+ *   counts equal on every native bound, no native bucket below the previous scrape's
+ *   merged down to the current schema, and the schema never going up (checkNative).
  * Then writers are killed with SIGKILL at random points while scraping, and replaced
  * (the replacements adopt the dead writers' slots and write another series, so whatever
  * the dead left half done stays half done): every scrape returns, the same
@@ -18,7 +22,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Heap } from "../src/heap/heap.ts";
 import { Registry } from "../src/metrics/registry.ts";
-import type { CounterFamily, FamilySnapshot, HistogramFamily } from "../src/exposition/snapshot.ts";
+import type { CounterFamily, FamilySnapshot, HistogramFamily, HistogramSeries } from "../src/exposition/snapshot.ts";
+import { reduceIndex } from "../src/metrics/native_schema.ts";
 import { checkExemplar, histogramMetrics } from "./fixtures/histogram_lib.ts";
 import { type Child, currentRuntime, spawnFixture, temporaryHeapPath } from "./support/runtimes.ts";
 
@@ -51,6 +56,7 @@ function checkScrape(families: FamilySnapshot[], previous: Map<string, number>, 
           assert.ok(b.exemplar.value <= b.le, `${where}: exemplar outside its bucket`);
         }
       }
+      if (s.native !== undefined) checkNative(s, key, previous, seen, halfDoneMax, where);
       if (family.name === "mp_hist_ones") {
         assert.equal(s.buckets[0].count, 0, `${where}: nothing below 1`);
         if (s.sum > s.count || s.sum < s.count - halfDoneMax) assert.fail(`${where}, ${key}: _sum ${s.sum} with _count ${s.count} (half-done allowed: ${halfDoneMax})`);
@@ -58,6 +64,54 @@ function checkScrape(families: FamilySnapshot[], previous: Map<string, number>, 
     }
   }
   return seen;
+}
+
+/**
+ * The native part of a mp_hist_native_torn series, read in the same consistent state as
+ * its classic part: `_count` == zero bucket + every bucket, the classic cumulative count
+ * equal to the native one on every native bound (both count the same powers of two),
+ * and no bucket below the previous scrape's once that is merged down to this schema.
+ * A writer killed mid-update may leave its one observation counted classically but not
+ * natively: up to `halfDoneMax` apart.
+ */
+function checkNative(s: HistogramSeries, key: string, previous: Map<string, number>, seen: Map<string, number>, halfDoneMax: number, where: string): void {
+  const native = s.native!;
+  assert.deepEqual(native.negativeIndexes, [], `${where}, ${key}: no negative values were observed`);
+  const inBuckets = native.zeroCount + native.positiveCounts.reduce((a, b) => a + b, 0);
+  if (inBuckets > s.count || inBuckets < s.count - halfDoneMax) assert.fail(`${where}, ${key}: native buckets hold ${inBuckets} of _count ${s.count} (half-done allowed: ${halfDoneMax})`);
+  assert.ok(native.schema <= 0, `${where}, ${key}: schema ${native.schema}`);
+  const step = 2 ** -native.schema; // powers of two per native bucket
+  let cumulative = native.zeroCount;
+  for (let n = 0; n < native.positiveIndexes.length; n++) {
+    const index = native.positiveIndexes[n];
+    cumulative += native.positiveCounts[n];
+    if (n + 1 < native.positiveIndexes.length && native.positiveIndexes[n + 1] === index) assert.fail(`${where}, ${key}: index ${index} twice`);
+    const bucket = s.buckets.find((b) => b.le === 2 ** (index * step));
+    if (bucket === undefined) continue;
+    if (bucket.count < cumulative || bucket.count > cumulative + halfDoneMax) {
+      assert.fail(`${where}, ${key}: classic le=${bucket.le} holds ${bucket.count}, native up to bucket ${index} (schema ${native.schema}) ${cumulative}`);
+    }
+  }
+  const before = previous.get(`${key}:schema`);
+  if (before !== undefined) {
+    if (native.schema > before) assert.fail(`${where}, ${key}: schema went up from ${before} to ${native.schema} without a reset`);
+    const merged = new Map<number, number>();
+    for (const [k, count] of previous) {
+      if (!k.startsWith(`${key}:native:`)) continue;
+      const index = reduceIndex(Number(k.slice(key.length + 8)), before - native.schema);
+      merged.set(index, (merged.get(index) ?? 0) + count);
+    }
+    for (const [index, count] of merged) {
+      const now = native.positiveCounts[native.positiveIndexes.indexOf(index)] ?? 0;
+      if (now < count) assert.fail(`${where}, ${key}: native bucket ${index} (schema ${native.schema}) went down from ${count} to ${now}`);
+    }
+  }
+  seen.set(`${key}:schema`, native.schema);
+  native.positiveIndexes.forEach((index, n) => seen.set(`${key}:native:${index}`, native.positiveCounts[n]));
+  for (const exemplar of native.exemplars ?? []) {
+    checkExemplar(exemplar, `${where}, ${key} native exemplar`);
+    assert.ok(exemplar.timestamp !== undefined, "native exemplars carry timestamps");
+  }
 }
 
 function startWriter(path: string, name: string, series = "one"): Child {

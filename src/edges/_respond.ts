@@ -42,8 +42,8 @@ const failureBody = "Failed to collect metrics\n";
 const textContentType = "text/plain; charset=utf-8";
 const encoder = new TextEncoder();
 
-function answer(status: number, headers: Record<string, string>, text: string, head: boolean): MetricsAnswer {
-  const bytes = encoder.encode(text);
+function answer(status: number, headers: Record<string, string>, body: string | Uint8Array, head: boolean): MetricsAnswer {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
   return { status, headers: { ...headers, "content-length": String(bytes.byteLength) }, body: head ? null : bytes };
 }
 
@@ -62,8 +62,8 @@ export async function answerScrape(
   try {
     // HEAD collects too, so its headers (and status, on failure) are the ones GET would get.
     const { contentType, body } = await registry.scrape(accept);
-    if (typeof body !== "string" || typeof contentType !== "string") {
-      throw new TypeError(`scrape() must return { contentType: string, body: string }, got ${typeof contentType} and ${typeof body}`);
+    if ((typeof body !== "string" && !(body instanceof Uint8Array)) || typeof contentType !== "string") {
+      throw new TypeError(`scrape() must return { contentType: string, body: string | Uint8Array }, got ${typeof contentType} and ${typeof body}`);
     }
     return answer(200, { "content-type": contentType, "cache-control": "no-store", vary: "Accept" }, body, head);
   } catch (error) {

@@ -1,9 +1,21 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { negotiate } from "./negotiate.ts";
+import { negotiate as negotiateFully } from "./negotiate.ts";
 
 const OM = { format: "openmetrics", contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8" };
 const TEXT = { format: "prometheus", contentType: "text/plain; version=0.0.4; charset=utf-8" };
+const OM2 = "application/openmetrics-text; version=2.0.0; charset=utf-8";
+const PROTOBUF = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+const PROMETHEUS3_PROTOBUF_FIRST = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6," +
+  "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4," +
+  "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+const PROMETHEUS3_OM2 = "application/openmetrics-text;version=2.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+
+/** Format and content type only (the escaping has tests of its own below). */
+function negotiate(accept: string | null | undefined): { format: string; contentType: string } {
+  const { format, contentType } = negotiateFully(accept);
+  return { format, contentType };
+}
 
 describe("negotiate", () => {
   test("Prometheus 2.x's Accept header gets OpenMetrics", () => {
@@ -18,17 +30,30 @@ describe("negotiate", () => {
       "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6," +
       "application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4," +
       "text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
-    assert.deepEqual(negotiate(defaults), OM);
-    // scrape_protocols: [PrometheusText1.0.0, PrometheusText0.0.4]: 1.0.0 is not ours, 0.0.4 is.
+    assert.deepEqual(negotiate(defaults), { ...OM, contentType: `${OM.contentType}; escaping=allow-utf-8` });
+    // scrape_protocols: [PrometheusText1.0.0, PrometheusText0.0.4]: 1.0.0 is not ours, 0.0.4 is,
+    // with the scheme of the header (Go's NegotiateAccept carries it over the same way).
     assert.deepEqual(
       negotiate("text/plain;version=1.0.0;escaping=allow-utf-8,text/plain;version=0.0.4;q=0.9,*/*;q=0.8"),
-      TEXT,
+      { ...TEXT, contentType: `${TEXT.contentType}; escaping=allow-utf-8` },
     );
-    // Only the protobuf format and a wildcard: the wildcard covers both, the text format wins the tie.
+    // Only the protobuf format and a wildcard: protobuf, with the default escaping named.
     assert.deepEqual(
       negotiate("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,*/*;q=0.1"),
-      TEXT,
+      { format: "protobuf", contentType: `${PROTOBUF}; escaping=underscores` },
     );
+    // scrape_native_histograms: protobuf first; its escaping comes from the text entries.
+    assert.deepEqual(negotiateFully(PROMETHEUS3_PROTOBUF_FIRST), {
+      format: "protobuf",
+      escaping: "allow-utf-8",
+      contentType: `${PROTOBUF}; escaping=allow-utf-8`,
+    });
+    // scrape_protocols: [OpenMetricsText2.0.0, PrometheusText0.0.4].
+    assert.deepEqual(negotiateFully(PROMETHEUS3_OM2), {
+      format: "openmetrics2",
+      escaping: "allow-utf-8",
+      contentType: `${OM2}; escaping=allow-utf-8`,
+    });
   });
 
   test("missing, empty and garbage headers get the text format", () => {
@@ -41,8 +66,8 @@ describe("negotiate", () => {
     assert.deepEqual(negotiate("application/openmetrics-text"), OM);
     assert.deepEqual(negotiate("application/openmetrics-text; version=0.0.1"), OM);
     assert.deepEqual(negotiate('application/openmetrics-text; version="1.0.0"; charset=utf-8'), OM);
-    assert.deepEqual(negotiate("application/openmetrics-text;version=2.0.0"), TEXT);
-    assert.deepEqual(negotiate("application/openmetrics-text;version=2.0.0,text/plain;q=0.1"), TEXT);
+    assert.deepEqual(negotiate("application/openmetrics-text;version=3.0.0"), TEXT);
+    assert.deepEqual(negotiate("application/openmetrics-text;version=3.0.0,text/plain;q=0.1"), TEXT);
     assert.deepEqual(negotiate("Application/OpenMetrics-Text;Version=1.0.0"), OM);
   });
 
@@ -86,5 +111,39 @@ describe("negotiate", () => {
     assert.deepEqual(negotiate("application/openmetrics-text;q=-1"), TEXT);
     assert.deepEqual(negotiate("application/openmetrics-text;q=abc,text/plain;q=0.1"), TEXT);
     assert.deepEqual(negotiate("text/plain;q=1e0,application/openmetrics-text;q=0.2"), OM);
+  });
+
+  test("OpenMetrics 2.0 and protobuf: exact entries only, by q and header order", () => {
+    const om2 = { format: "openmetrics2", contentType: `${OM2}; escaping=underscores` };
+    const protobuf = { format: "protobuf", contentType: `${PROTOBUF}; escaping=underscores` };
+    assert.deepEqual(negotiate("application/openmetrics-text;version=2.0.0"), om2);
+    assert.deepEqual(negotiate("application/openmetrics-text;version=2.0.0;q=0.4,text/plain;q=0.5"), TEXT);
+    assert.deepEqual(negotiate("application/openmetrics-text;version=2.0.0,application/openmetrics-text;version=1.0.0"), om2);
+    assert.deepEqual(negotiate("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=2.0.0"), OM);
+    assert.deepEqual(negotiate("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"), protobuf);
+    // Other encodings and messages are not ours, and no wildcard picks the new formats.
+    assert.deepEqual(negotiate("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text"), TEXT);
+    assert.deepEqual(negotiate("application/vnd.google.protobuf;proto=other.Message;encoding=delimited"), TEXT);
+    assert.deepEqual(negotiate("application/vnd.google.protobuf"), TEXT);
+    assert.deepEqual(negotiate("application/*"), OM);
+    assert.deepEqual(negotiate("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0"), TEXT);
+  });
+
+  test("escaping: the chosen entry's, else the first in the header, else underscores", () => {
+    const escaping = (accept: string | undefined) => negotiateFully(accept).escaping;
+    assert.equal(escaping(undefined), "underscores");
+    assert.equal(escaping("application/openmetrics-text;version=1.0.0"), "underscores");
+    for (const scheme of ["allow-utf-8", "underscores", "dots", "values"]) {
+      assert.equal(escaping(`application/openmetrics-text;version=1.0.0;escaping=${scheme}`), scheme);
+      assert.equal(escaping(`text/plain;version=0.0.4;escaping=${scheme}`), scheme);
+    }
+    assert.equal(escaping("text/plain;escaping=dots,application/openmetrics-text;escaping=values;q=0.1"), "dots");
+    assert.equal(escaping("text/plain;q=0.1,application/openmetrics-text;escaping=values"), "values");
+    assert.equal(escaping("text/plain,application/openmetrics-text;escaping=values;q=0.1"), "values");
+    // Unknown schemes are ignored, as Go ignores them.
+    assert.equal(escaping("text/plain;escaping=bogus"), "underscores");
+    assert.equal(negotiate("text/plain;escaping=bogus").contentType, TEXT.contentType);
+    // The Content-Type names a scheme that was asked for.
+    assert.equal(negotiate("text/plain;escaping=dots").contentType, `${TEXT.contentType}; escaping=dots`);
   });
 });

@@ -1,13 +1,18 @@
 /**
- * Content negotiation between OpenMetrics and the Prometheus text format.
+ * Content negotiation: which exposition format, and which name escaping, to answer an
+ * HTTP Accept header with.
  *
  * Each supported format gets the q-value of the most specific Accept entry that covers
  * it (RFC 9110 §12.5.1): an exact type first, then `type/*`, then `*\/*`.
- * - OpenMetrics: `application/openmetrics-text` without `version` or with version
+ * - OpenMetrics 1.0: `application/openmetrics-text` without `version` or with version
  *   `0.0.1` or `1.0.0` (as Go's `expfmt.NegotiateIncludingOpenMetrics`); `application/*`.
- *   Other versions cover nothing. The body always follows the 1.0.0 rules.
+ *   The body always follows the 1.0.0 rules.
  * - Prometheus text: `text/plain` without `version` or with version `0.0.4`; `text/*`.
  * - `*\/*` covers both.
+ * - OpenMetrics 2.0 (`application/openmetrics-text;version=2.0.0`) and the Prometheus
+ *   protobuf format (`application/vnd.google.protobuf` with
+ *   `proto=io.prometheus.client.MetricFamily` and `encoding=delimited`) are covered by
+ *   exact entries only, so a wildcard never hands a client a format it did not name.
  *
  * The higher q wins and q=0 excludes a format. On a tie the entry that Go's sorted Accept
  * list (goautoneg: by q, then exact types before wildcards, then header order) reaches
@@ -15,15 +20,28 @@
  * `*\/*, application/openmetrics-text` gives OpenMetrics; a tie decided by one `*\/*`
  * entry, and anything unparseable or missing, gives the text format, Go's fallback.
  *
+ * Escaping: the `escaping` parameter of the chosen entry; when it has none, the first
+ * valid one elsewhere in the header; when there is none, `underscores` (Go's default).
+ * Prometheus 3 puts its scheme on its text entries only, never on the protobuf one, but
+ * means one scheme for the whole scrape: with this rule a protobuf scrape by Prometheus 3
+ * gets UTF-8 names as written, which is what Prometheus stores. Unknown values are
+ * ignored, as Go ignores them. The Content-Type names the scheme
+ * (`...; escaping=allow-utf-8`) whenever the header carried one or the format is one of
+ * the two new ones; an answer to an older scraper keeps the Content-Type it always had.
+ *
  * Deliberate differences from Go: Go ignores q=0 and wildcards altogether (it would serve
  * OpenMetrics for `*\/*;q=1, application/openmetrics-text;q=0.5`); here the wildcard's
- * higher q wins, and q=0 means "not acceptable".
+ * higher q wins, and q=0 means "not acceptable". Go takes the escaping of the entries up
+ * to the matched one only (so it would escape names for Prometheus 3 over protobuf).
  *
  * @module
  */
 
+import { ESCAPING_SCHEMES, type EscapingScheme } from "./name_escaping.ts";
 import { OPENMETRICS_CONTENT_TYPE } from "./openmetrics.ts";
+import { OPENMETRICS2_CONTENT_TYPE } from "./openmetrics2.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./prometheus_text.ts";
+import { PROMETHEUS_PROTOBUF_CONTENT_TYPE } from "./protobuf.ts";
 
 /**
  * The exposition formats this package writes.
@@ -33,23 +51,35 @@ import { PROMETHEUS_CONTENT_TYPE } from "./prometheus_text.ts";
  * const format: ExpositionFormat = "openmetrics";
  * ```
  */
-export type ExpositionFormat = "openmetrics" | "prometheus";
+export type ExpositionFormat = "openmetrics" | "prometheus" | "openmetrics2" | "protobuf";
 
 /**
- * The outcome of {@linkcode negotiate}: which serializer to run and its Content-Type.
+ * The outcome of {@linkcode negotiate}: which serializer to run, with which name
+ * escaping, and the Content-Type to send.
  *
  * @example
  * ```ts
- * const { format, contentType }: Negotiated = negotiate(request.headers.get("accept"));
+ * const { format, escaping, contentType }: Negotiated = negotiate(request.headers.get("accept"));
  * ```
  */
 export interface Negotiated {
   readonly format: ExpositionFormat;
-  readonly contentType: typeof OPENMETRICS_CONTENT_TYPE | typeof PROMETHEUS_CONTENT_TYPE;
+  /** How names outside the legacy character set are sent (see name_escaping.ts). */
+  readonly escaping: EscapingScheme;
+  /** The format's content type, with `; escaping=...` when the scraper asked for a scheme. */
+  readonly contentType: string;
 }
 
-const OPENMETRICS: Negotiated = { format: "openmetrics", contentType: OPENMETRICS_CONTENT_TYPE };
-const PROMETHEUS: Negotiated = { format: "prometheus", contentType: PROMETHEUS_CONTENT_TYPE };
+/** Each format's Content-Type, without an escaping parameter. */
+export const FORMAT_CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
+  prometheus: PROMETHEUS_CONTENT_TYPE,
+  openmetrics: OPENMETRICS_CONTENT_TYPE,
+  openmetrics2: OPENMETRICS2_CONTENT_TYPE,
+  protobuf: PROMETHEUS_PROTOBUF_CONTENT_TYPE,
+};
+
+/** Formats in the order that breaks a tie decided by one wildcard entry. */
+const FORMATS: readonly ExpositionFormat[] = ["prometheus", "openmetrics", "openmetrics2", "protobuf"];
 
 /** How closely an Accept entry names a format: lower is more specific. */
 const EXACT = 0;
@@ -60,6 +90,7 @@ interface Coverage {
   q: number;
   specificity: number;
   position: number;
+  escaping: EscapingScheme | undefined;
 }
 
 interface AcceptEntry {
@@ -67,6 +98,9 @@ interface AcceptEntry {
   readonly subtype: string;
   readonly q: number;
   readonly version: string | undefined;
+  readonly proto: string | undefined;
+  readonly encoding: string | undefined;
+  readonly escaping: EscapingScheme | undefined;
   readonly position: number;
 }
 
@@ -74,33 +108,54 @@ interface AcceptEntry {
 const ACCEPT_ENTRIES_MAX = 64;
 
 /**
- * Picks the exposition format for an HTTP `Accept` header.
+ * Picks the exposition format and name escaping for an HTTP `Accept` header.
  *
  * @example
  * ```ts
  * negotiate("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5");
- * // { format: "openmetrics", contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8" }
+ * // { format: "openmetrics", escaping: "underscores",
+ * //   contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8" }
+ * negotiate("application/openmetrics-text;version=2.0.0;escaping=allow-utf-8");
+ * // { format: "openmetrics2", escaping: "allow-utf-8",
+ * //   contentType: "application/openmetrics-text; version=2.0.0; charset=utf-8; escaping=allow-utf-8" }
  * negotiate(undefined);
- * // { format: "prometheus", contentType: "text/plain; version=0.0.4; charset=utf-8" }
+ * // { format: "prometheus", escaping: "underscores", contentType: "text/plain; version=0.0.4; charset=utf-8" }
  * ```
  */
 export function negotiate(accept: string | null | undefined): Negotiated {
-  if (typeof accept !== "string" || accept.trim() === "") return PROMETHEUS;
-  let openmetrics: Coverage | undefined;
-  let prometheus: Coverage | undefined;
-  for (const entry of parseAccept(accept)) {
-    if (coversOpenMetrics(entry)) openmetrics = better(openmetrics, entry);
-    if (coversPrometheus(entry)) prometheus = better(prometheus, entry);
+  if (typeof accept !== "string" || accept.trim() === "") return answer("prometheus", undefined, undefined);
+  const entries = parseAccept(accept);
+  const coverage = new Map<ExpositionFormat, Coverage>();
+  for (const entry of entries) {
+    for (const format of FORMATS) {
+      if (covers(format, entry)) coverage.set(format, better(coverage.get(format), entry));
+    }
   }
-  const omQ = openmetrics?.q ?? 0;
-  const textQ = prometheus?.q ?? 0;
-  if (omQ === 0 && textQ === 0) return PROMETHEUS;
-  if (omQ !== textQ) return omQ > textQ ? OPENMETRICS : PROMETHEUS;
-  // Equal q: Go's order, exact types before wildcards, then header order.
-  const om = openmetrics as Coverage;
-  const text = prometheus as Coverage;
-  if (om.specificity !== text.specificity) return om.specificity < text.specificity ? OPENMETRICS : PROMETHEUS;
-  return om.position < text.position ? OPENMETRICS : PROMETHEUS;
+  let chosen: ExpositionFormat = "prometheus";
+  let best: Coverage | undefined;
+  for (const format of FORMATS) {
+    const candidate = coverage.get(format);
+    if (candidate === undefined || candidate.q === 0) continue;
+    // Higher q, then exact before wildcards, then header order; FORMATS' order breaks the rest.
+    if (
+      best === undefined || candidate.q > best.q ||
+      (candidate.q === best.q && (candidate.specificity < best.specificity ||
+        (candidate.specificity === best.specificity && candidate.position < best.position)))
+    ) {
+      best = candidate;
+      chosen = format;
+    }
+  }
+  const fallbackEscaping = entries.find((entry) => entry.escaping !== undefined)?.escaping;
+  return answer(chosen, best?.escaping, fallbackEscaping);
+}
+
+function answer(format: ExpositionFormat, own: EscapingScheme | undefined, fallback: EscapingScheme | undefined): Negotiated {
+  const asked = own ?? fallback;
+  const escaping = asked ?? "underscores";
+  const base = FORMAT_CONTENT_TYPES[format];
+  const named = asked !== undefined || format === "openmetrics2" || format === "protobuf";
+  return { format, escaping, contentType: named ? `${base}; escaping=${escaping}` : base };
 }
 
 function specificity(entry: AcceptEntry): number {
@@ -108,24 +163,29 @@ function specificity(entry: AcceptEntry): number {
   return entry.subtype === "*" ? SUBTYPE_WILDCARD : EXACT;
 }
 
-function coversOpenMetrics(entry: AcceptEntry): boolean {
-  if (entry.type === "*" && entry.subtype === "*") return true;
-  if (entry.type !== "application") return false;
-  if (entry.subtype === "*") return true;
-  return entry.subtype === "openmetrics-text" &&
-    (entry.version === undefined || entry.version === "0.0.1" || entry.version === "1.0.0");
-}
-
-function coversPrometheus(entry: AcceptEntry): boolean {
-  if (entry.type === "*" && entry.subtype === "*") return true;
-  if (entry.type !== "text") return false;
-  if (entry.subtype === "*") return true;
-  return entry.subtype === "plain" && (entry.version === undefined || entry.version === "0.0.4");
+function covers(format: ExpositionFormat, entry: AcceptEntry): boolean {
+  const { type, subtype, version } = entry;
+  switch (format) {
+    case "prometheus":
+      if (type === "*" && subtype === "*") return true;
+      if (type !== "text") return false;
+      return subtype === "*" || (subtype === "plain" && (version === undefined || version === "0.0.4"));
+    case "openmetrics":
+      if (type === "*" && subtype === "*") return true;
+      if (type !== "application") return false;
+      return subtype === "*" ||
+        (subtype === "openmetrics-text" && (version === undefined || version === "0.0.1" || version === "1.0.0"));
+    case "openmetrics2":
+      return type === "application" && subtype === "openmetrics-text" && version === "2.0.0";
+    case "protobuf":
+      return type === "application" && subtype === "vnd.google.protobuf" &&
+        entry.proto === "io.prometheus.client.MetricFamily" && entry.encoding === "delimited";
+  }
 }
 
 /** Keeps the most specific coverage; among equally specific ones, the highest q, then the first. */
 function better(current: Coverage | undefined, entry: AcceptEntry): Coverage {
-  const candidate = { q: entry.q, specificity: specificity(entry), position: entry.position };
+  const candidate = { q: entry.q, specificity: specificity(entry), position: entry.position, escaping: entry.escaping };
   if (current === undefined) return candidate;
   if (candidate.specificity !== current.specificity) {
     return candidate.specificity < current.specificity ? candidate : current;
@@ -145,6 +205,9 @@ function parseAccept(header: string): AcceptEntry[] {
     if (type === "" || subtype === "" || (type === "*" && subtype !== "*")) continue;
     let q = 1;
     let version: string | undefined;
+    let proto: string | undefined;
+    let encoding: string | undefined;
+    let escaping: EscapingScheme | undefined;
     let malformed = false;
     for (const param of params) {
       const equals = param.indexOf("=");
@@ -156,9 +219,15 @@ function parseAccept(header: string): AcceptEntry[] {
         if (!(q >= 0 && q <= 1)) malformed = true;
       } else if (key === "version") {
         version = value;
+      } else if (key === "proto") {
+        proto = value;
+      } else if (key === "encoding") {
+        encoding = value;
+      } else if (key === "escaping" && (ESCAPING_SCHEMES as readonly string[]).includes(value)) {
+        escaping = value as EscapingScheme;
       }
     }
-    if (!malformed) entries.push({ type, subtype, q, version, position });
+    if (!malformed) entries.push({ type, subtype, q, version, proto, encoding, escaping, position });
   }
   return entries;
 }

@@ -19,17 +19,38 @@
  * @module
  */
 
-import { braces, bracesWith, codePointLength, infoSampleLines, labelBody, stateSetSampleLines } from "./_labels.ts";
+import {
+  EXEMPLAR_LABELS_MAX_CODE_POINTS,
+  exemplarText,
+  familyName,
+  infoSampleLines,
+  labelBody,
+  sample,
+  sampleWith,
+  stateSetSampleLines,
+} from "./_labels.ts";
 import { escapeHelpOpenMetrics } from "./escape.ts";
 import { formatLabelNumber, formatSampleValue } from "./format_number.ts";
-import type {
-  CounterFamily,
-  ExemplarSnapshot,
-  FamilySnapshot,
-  HistogramSeries,
-  LabelPairs,
-  SummaryFamily,
-} from "./snapshot.ts";
+import type { CounterFamily, FamilySnapshot, HistogramSeries, SummaryFamily } from "./snapshot.ts";
+
+export { EXEMPLAR_LABELS_MAX_CODE_POINTS };
+
+/**
+ * Options of the text serializers.
+ *
+ * @example
+ * ```ts
+ * const options: TextSerializerOptions = { quoteNames: true };
+ * ```
+ */
+export interface TextSerializerOptions {
+  /**
+   * Write names outside the legacy character set in double quotes (for a scraper that
+   * asked for `escaping=allow-utf-8`). Default false: names are written as they are,
+   * which is right when they are all legacy names (escape them first otherwise).
+   */
+  readonly quoteNames?: boolean;
+}
 
 /**
  * The Content-Type of a {@linkcode serializeOpenMetrics} body.
@@ -40,16 +61,6 @@ import type {
  * ```
  */
 export const OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-
-/**
- * OpenMetrics' limit on an exemplar's label names and values together, in code points.
- *
- * @example
- * ```ts
- * const room = EXEMPLAR_LABELS_MAX_CODE_POINTS - "trace_id".length; // 120 for the id itself
- * ```
- */
-export const EXEMPLAR_LABELS_MAX_CODE_POINTS = 128;
 
 /**
  * Serializes metric families as OpenMetrics 1.0.0 text, ending with `# EOF\n`.
@@ -71,36 +82,38 @@ export const EXEMPLAR_LABELS_MAX_CODE_POINTS = 128;
  * // # EOF
  * ```
  */
-export function serializeOpenMetrics(families: readonly FamilySnapshot[]): string {
+export function serializeOpenMetrics(families: readonly FamilySnapshot[], options: TextSerializerOptions = {}): string {
+  const quote = options.quoteNames === true;
   let out = "";
-  for (const family of families) out += serializeFamily(family);
+  for (const family of families) out += serializeFamily(family, quote);
   return `${out}# EOF\n`;
 }
 
-function serializeFamily(family: FamilySnapshot): string {
+function serializeFamily(family: FamilySnapshot, quote: boolean): string {
   const name = family.name;
-  let out = `# TYPE ${name} ${family.type}\n`;
-  if (family.unit !== undefined && family.unit !== "") out += `# UNIT ${name} ${family.unit}\n`;
-  if (family.help !== "") out += `# HELP ${name} ${escapeHelpOpenMetrics(family.help)}\n`;
+  const written = familyName(name, quote);
+  let out = `# TYPE ${written} ${family.type}\n`;
+  if (family.unit !== undefined && family.unit !== "") out += `# UNIT ${written} ${family.unit}\n`;
+  if (family.help !== "") out += `# HELP ${written} ${escapeHelpOpenMetrics(family.help)}\n`;
   switch (family.type) {
     case "counter":
-      return out + counterSamples(family);
+      return out + counterSamples(family, quote);
     case "gauge":
     case "unknown":
-      for (const s of family.series) out += `${name}${braces(labelBody(s.labels))} ${formatSampleValue(s.value)}\n`;
+      for (const s of family.series) out += `${sample(name, labelBody(s.labels, quote), quote)} ${formatSampleValue(s.value)}\n`;
       return out;
     case "histogram":
-      for (const s of family.series) out += histogramSamples(name, s, false);
+      for (const s of family.series) out += histogramSamples(name, s, false, quote);
       return out;
     case "gaugehistogram":
-      for (const s of family.series) out += histogramSamples(name, s, true);
+      for (const s of family.series) out += histogramSamples(name, s, true, quote);
       return out;
     case "summary":
-      return out + summarySamples(family);
+      return out + summarySamples(family, quote);
     case "info":
-      return out + infoSampleLines(family);
+      return out + infoSampleLines(family, quote);
     case "stateset":
-      return out + stateSetSampleLines(family);
+      return out + stateSetSampleLines(family, quote);
     default: {
       const unexpected: never = family;
       throw new TypeError(`Cannot serialize a family of type "${(unexpected as { type: string }).type}"`);
@@ -108,84 +121,58 @@ function serializeFamily(family: FamilySnapshot): string {
   }
 }
 
-function counterSamples(family: CounterFamily): string {
+function counterSamples(family: CounterFamily, quote: boolean): string {
   let out = "";
   for (const s of family.series) {
-    const labels = braces(labelBody(s.labels));
-    const sample = `${family.name}_total${labels}`;
-    out += `${sample} ${formatSampleValue(s.value)}${exemplarText(s.exemplar, sample)}\n`;
-    if (s.created !== undefined) out += `${family.name}_created${labels} ${formatSampleValue(s.created)}\n`;
+    const body = labelBody(s.labels, quote);
+    const total = sample(`${family.name}_total`, body, quote);
+    out += `${total} ${formatSampleValue(s.value)}${exemplarText(s.exemplar, total, quote)}\n`;
+    if (s.created !== undefined) out += `${sample(`${family.name}_created`, body, quote)} ${formatSampleValue(s.created)}\n`;
   }
   return out;
 }
 
-function histogramSamples(name: string, s: HistogramSeries, gauge: boolean): string {
+function histogramSamples(name: string, s: HistogramSeries, gauge: boolean, quote: boolean): string {
   let out = "";
   let negativeBuckets = false;
-  const body = labelBody(s.labels);
+  const body = labelBody(s.labels, quote);
+  const bucketName = `${name}_bucket`;
   for (const bucket of s.buckets) {
     if (bucket.le < 0) negativeBuckets = true;
-    const sample = `${name}_bucket${bracesWith(body, "le", formatLabelNumber(bucket.le))}`;
-    out += `${sample} ${formatSampleValue(bucket.count)}${exemplarText(bucket.exemplar, sample)}\n`;
+    const bucketSample = sampleWith(bucketName, body, "le", formatLabelNumber(bucket.le), quote);
+    out += `${bucketSample} ${formatSampleValue(bucket.count)}${exemplarText(bucket.exemplar, bucketSample, quote)}\n`;
   }
-  const labels = braces(body);
+  // A native-only histogram (no classic buckets): the +Inf bucket alone, as client_golang writes it.
+  if (s.buckets.length === 0) out += `${sampleWith(bucketName, body, "le", "+Inf", quote)} ${formatSampleValue(s.count)}\n`;
+  const labelled = (suffix: string) => sample(`${name}${suffix}`, body, quote);
   if (gauge) {
     if (!Number.isNaN(s.sum) && (s.sum >= 0 || negativeBuckets)) {
-      out += `${name}_gcount${labels} ${formatSampleValue(s.count)}\n`;
-      out += `${name}_gsum${labels} ${formatSampleValue(s.sum)}\n`;
+      out += `${labelled("_gcount")} ${formatSampleValue(s.count)}\n`;
+      out += `${labelled("_gsum")} ${formatSampleValue(s.sum)}\n`;
     }
     return out;
   }
   if (!negativeBuckets && s.sum >= 0) {
-    out += `${name}_count${labels} ${formatSampleValue(s.count)}\n`;
-    out += `${name}_sum${labels} ${formatSampleValue(s.sum)}\n`;
+    out += `${labelled("_count")} ${formatSampleValue(s.count)}\n`;
+    out += `${labelled("_sum")} ${formatSampleValue(s.sum)}\n`;
   }
-  if (s.created !== undefined) out += `${name}_created${labels} ${formatSampleValue(s.created)}\n`;
+  if (s.created !== undefined) out += `${labelled("_created")} ${formatSampleValue(s.created)}\n`;
   return out;
 }
 
-function summarySamples(family: SummaryFamily): string {
+function summarySamples(family: SummaryFamily, quote: boolean): string {
   const name = family.name;
   let out = "";
   for (const s of family.series) {
-    const body = labelBody(s.labels);
+    const body = labelBody(s.labels, quote);
     for (const q of s.quantiles) {
       // NaN (an empty window) passes; a negative quantile value may not be exposed.
       if (q.value < 0) continue;
-      out += `${name}${bracesWith(body, "quantile", formatLabelNumber(q.quantile))} ${formatSampleValue(q.value)}\n`;
+      out += `${sampleWith(name, body, "quantile", formatLabelNumber(q.quantile), quote)} ${formatSampleValue(q.value)}\n`;
     }
-    const labels = braces(body);
-    out += `${name}_count${labels} ${formatSampleValue(s.count)}\n`;
-    if (s.sum >= 0) out += `${name}_sum${labels} ${formatSampleValue(s.sum)}\n`;
-    if (s.created !== undefined) out += `${name}_created${labels} ${formatSampleValue(s.created)}\n`;
+    out += `${sample(`${name}_count`, body, quote)} ${formatSampleValue(s.count)}\n`;
+    if (s.sum >= 0) out += `${sample(`${name}_sum`, body, quote)} ${formatSampleValue(s.sum)}\n`;
+    if (s.created !== undefined) out += `${sample(`${name}_created`, body, quote)} ${formatSampleValue(s.created)}\n`;
   }
   return out;
-}
-
-function exemplarText(exemplar: ExemplarSnapshot | undefined, sample: string): string {
-  if (exemplar === undefined) return "";
-  const length = exemplarLabelsLength(exemplar.labels);
-  if (length > EXEMPLAR_LABELS_MAX_CODE_POINTS) {
-    throw new RangeError(
-      `Cannot expose the exemplar of ${sample}: its label names and values hold ${length} code points, ` +
-        `at most ${EXEMPLAR_LABELS_MAX_CODE_POINTS} are allowed`,
-    );
-  }
-  // An exemplar without labels still writes `{}`.
-  let out = ` # {${labelBody(exemplar.labels)}} ${formatSampleValue(exemplar.value)}`;
-  if (exemplar.timestamp !== undefined) {
-    if (!Number.isFinite(exemplar.timestamp)) {
-      throw new RangeError(
-        `Cannot expose the exemplar of ${sample}: its timestamp must be finite Unix seconds, got ${exemplar.timestamp}`,
-      );
-    }
-    out += ` ${formatSampleValue(exemplar.timestamp)}`;
-  }
-  return out;
-}
-
-function exemplarLabelsLength(labels: LabelPairs): number {
-  let length = 0;
-  for (const [name, value] of labels) length += codePointLength(name) + codePointLength(value);
-  return length;
 }

@@ -26,9 +26,11 @@
  * @module
  */
 
-import { braces, infoSampleLines, labelBody, stateSetSampleLines } from "./_labels.ts";
+import { familyName, infoSampleLines, labelBody, sample, stateSetSampleLines } from "./_labels.ts";
 import { escapeHelpText } from "./escape.ts";
 import { formatSampleValue } from "./format_number.ts";
+import { isLegacyMetricName, quoteName } from "./name_escaping.ts";
+import type { TextSerializerOptions } from "./openmetrics.ts";
 import type { FamilySnapshot, HistogramSeries, LabelPairs } from "./snapshot.ts";
 
 /**
@@ -54,83 +56,85 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
  * // jobs{queue="mail"} 3
  * ```
  */
-export function serializePrometheusText(families: readonly FamilySnapshot[]): string {
+export function serializePrometheusText(families: readonly FamilySnapshot[], options: TextSerializerOptions = {}): string {
+  const quote = options.quoteNames === true;
   const blocks: string[] = [];
-  for (const family of families) serializeFamily(family, blocks);
+  for (const family of families) serializeFamily(family, blocks, quote);
   // prom-client joins families with a blank line and ends the body with a newline.
   return blocks.length === 0 ? "\n" : blocks.join("\n");
 }
 
-function header(name: string, help: string, type: string): string {
-  const helpLine = help === "" ? "" : `# HELP ${name} ${escapeHelpText(help)}\n`;
-  return `${helpLine}# TYPE ${name} ${type}\n`;
+function header(name: string, help: string, type: string, quote: boolean): string {
+  const written = familyName(name, quote);
+  const helpLine = help === "" ? "" : `# HELP ${written} ${escapeHelpText(help)}\n`;
+  return `${helpLine}# TYPE ${written} ${type}\n`;
 }
 
-function sampleLine(name: string, labels: LabelPairs, value: number): string {
-  return `${name}${braces(labelBody(labels))} ${formatSampleValue(value)}\n`;
+function sampleLine(name: string, labels: LabelPairs, value: number, quote: boolean): string {
+  return `${sample(name, labelBody(labels, quote), quote)} ${formatSampleValue(value)}\n`;
 }
 
 /** Appends the family's blocks (one per text family) to `blocks`; each ends with a newline. */
-function serializeFamily(family: FamilySnapshot, blocks: string[]): void {
+function serializeFamily(family: FamilySnapshot, blocks: string[], quote: boolean): void {
   const { name, help } = family;
   switch (family.type) {
     case "counter": {
       const written = family.givenName ?? name;
-      let out = header(written, help, "counter");
-      for (const s of family.series) out += sampleLine(written, s.labels, s.value);
+      let out = header(written, help, "counter", quote);
+      for (const s of family.series) out += sampleLine(written, s.labels, s.value, quote);
       blocks.push(out);
       return;
     }
     case "gauge":
     case "unknown": {
-      let out = header(name, help, family.type === "gauge" ? "gauge" : "untyped");
-      for (const s of family.series) out += sampleLine(name, s.labels, s.value);
+      let out = header(name, help, family.type === "gauge" ? "gauge" : "untyped", quote);
+      for (const s of family.series) out += sampleLine(name, s.labels, s.value, quote);
       blocks.push(out);
       return;
     }
     case "histogram": {
-      let out = header(name, help, "histogram");
+      let out = header(name, help, "histogram", quote);
       for (const s of family.series) {
-        const body = histogramLabelBody(s);
-        out += bucketLines(name, body, s);
-        out += `${name}_sum${braces(body)} ${formatSampleValue(s.sum)}\n`;
-        out += `${name}_count${braces(body)} ${formatSampleValue(s.count)}\n`;
+        const body = histogramLabelBody(s, quote);
+        out += bucketLines(name, body, s, quote);
+        out += `${sample(`${name}_sum`, body, quote)} ${formatSampleValue(s.sum)}\n`;
+        out += `${sample(`${name}_count`, body, quote)} ${formatSampleValue(s.count)}\n`;
       }
       blocks.push(out);
       return;
     }
     case "gaugehistogram": {
-      let out = header(name, help, "histogram");
-      for (const s of family.series) out += bucketLines(name, histogramLabelBody(s), s);
+      let out = header(name, help, "histogram", quote);
+      for (const s of family.series) out += bucketLines(name, histogramLabelBody(s, quote), s, quote);
       blocks.push(out);
-      out = header(`${name}_gcount`, help, "gauge");
-      for (const s of family.series) out += sampleLine(`${name}_gcount`, s.labels, s.count);
+      out = header(`${name}_gcount`, help, "gauge", quote);
+      for (const s of family.series) out += sampleLine(`${name}_gcount`, s.labels, s.count, quote);
       blocks.push(out);
-      out = header(`${name}_gsum`, help, "gauge");
-      for (const s of family.series) out += sampleLine(`${name}_gsum`, s.labels, s.sum);
+      out = header(`${name}_gsum`, help, "gauge", quote);
+      for (const s of family.series) out += sampleLine(`${name}_gsum`, s.labels, s.sum, quote);
       blocks.push(out);
       return;
     }
     case "summary": {
-      let out = header(name, help, "summary");
+      let out = header(name, help, "summary", quote);
       for (const s of family.series) {
-        const body = labelBody(s.labels);
+        const body = labelBody(s.labels, quote);
         for (const q of s.quantiles) {
           // prom-client writes 0 for a quantile it has no value for (an empty window).
           const value = Number.isNaN(q.value) ? 0 : q.value;
-          out += `${name}${bracesFirst("quantile", formatSampleValue(q.quantile), body)} ${formatSampleValue(value)}\n`;
+          out += `${sampleFirst(name, "quantile", formatSampleValue(q.quantile), body, quote)} ${formatSampleValue(value)}\n`;
         }
-        out += `${name}_sum${braces(body)} ${formatSampleValue(s.sum)}\n`;
-        out += `${name}_count${braces(body)} ${formatSampleValue(s.count)}\n`;
+        out += `${sample(`${name}_sum`, body, quote)} ${formatSampleValue(s.sum)}\n`;
+        out += `${sample(`${name}_count`, body, quote)} ${formatSampleValue(s.count)}\n`;
       }
       blocks.push(out);
       return;
     }
     case "info":
-      blocks.push(header(`${name}_info`, help, "gauge") + infoSampleLines(family));
+      blocks.push(header(`${name}_info`, help, "gauge", quote) + infoSampleLines(family, quote));
       return;
     case "stateset":
-      blocks.push(header(name, help, "gauge") + stateSetSampleLines(family));
+      blocks.push(header(name, help, "gauge", quote) + stateSetSampleLines(family, quote));
       return;
     default: {
       const unexpected: never = family;
@@ -140,22 +144,30 @@ function serializeFamily(family: FamilySnapshot, blocks: string[]): void {
 }
 
 /** A histogram series' labels as prom-client orders them: default labels, then its own. */
-function histogramLabelBody(s: HistogramSeries): string {
+function histogramLabelBody(s: HistogramSeries, quote: boolean): string {
   const added = s.defaultLabelCount ?? 0;
-  if (added === 0) return labelBody(s.labels);
+  if (added === 0) return labelBody(s.labels, quote);
   const own = s.labels.length - added;
-  return labelBody([...s.labels.slice(own), ...s.labels.slice(0, own)]);
+  return labelBody([...s.labels.slice(own), ...s.labels.slice(0, own)], quote);
 }
 
-/** `{first="value",rest}`: the label prom-client puts first (`le`, `quantile`). */
-function bracesFirst(name: string, escapedValue: string, body: string): string {
-  return `{${name}="${escapedValue}"${body === "" ? "" : ","}${body}}`;
+/**
+ * `name{first="value",rest}`: the label prom-client puts first (`le`, `quantile`);
+ * `{"name",first="value",rest}` for a quoted name.
+ */
+function sampleFirst(name: string, label: string, escapedValue: string, body: string, quote: boolean): string {
+  const inner = `${label}="${escapedValue}"${body === "" ? "" : ","}${body}`;
+  if (quote && !isLegacyMetricName(name)) return `{${quoteName(name, isLegacyMetricName)},${inner}}`;
+  return `${name}{${inner}}`;
 }
 
-function bucketLines(name: string, body: string, s: HistogramSeries): string {
+function bucketLines(name: string, body: string, s: HistogramSeries, quote: boolean): string {
   let out = "";
+  const bucketName = `${name}_bucket`;
   for (const bucket of s.buckets) {
-    out += `${name}_bucket${bracesFirst("le", formatSampleValue(bucket.le), body)} ${formatSampleValue(bucket.count)}\n`;
+    out += `${sampleFirst(bucketName, "le", formatSampleValue(bucket.le), body, quote)} ${formatSampleValue(bucket.count)}\n`;
   }
+  // A native-only histogram (no classic buckets): the +Inf bucket alone, as client_golang writes it.
+  if (s.buckets.length === 0) out += `${sampleFirst(bucketName, "le", "+Inf", body, quote)} ${formatSampleValue(s.count)}\n`;
   return out;
 }

@@ -499,8 +499,8 @@ function promtoolFindings(output: string): string[] {
 describe("validators", () => {
   const random = new Random(SEED);
   const sets = Array.from({ length: METRIC_SETS }, () => metricSet(random));
-  const om = sets.map(serializeOpenMetrics);
-  const text = sets.map(serializePrometheusText);
+  const om = sets.map((set) => serializeOpenMetrics(set));
+  const text = sets.map((set) => serializePrometheusText(set));
 
   test("the generated sets cover every type, exemplars, units and special values", () => {
     const families = sets.flat();

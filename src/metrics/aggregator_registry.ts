@@ -12,7 +12,7 @@
 import { PROMETHEUS_CONTENT_TYPE } from "../exposition/index.ts";
 import { defaultHeap } from "../heap/default_heap.ts";
 import type { CollectorMetricObject } from "./collector.ts";
-import { Registry, type RegistryContentType } from "./registry.ts";
+import { Registry, type TextContentType } from "./registry.ts";
 
 /**
  * A heap-wide registry with the cluster API of @prometheus-io/client (`ClusterRegistry`)
@@ -34,7 +34,7 @@ export class ClusterRegistry extends Registry {
    * it forks afterwards find the heap through the `MPMETRICS_HEAP` this sets. Left to the
    * first scrape, every worker would make a heap of its own.
    */
-  constructor(contentType: RegistryContentType = PROMETHEUS_CONTENT_TYPE) {
+  constructor(contentType: TextContentType = PROMETHEUS_CONTENT_TYPE) {
     super(contentType, { heap: "default" });
     defaultHeap();
   }
@@ -64,7 +64,7 @@ export class ClusterRegistry extends Registry {
   static setRegistries(_registries: Registry | readonly Registry[]): void {}
 
   /** {@link Registry.aggregate}, as prom-client's `AggregatorRegistry.aggregate`. */
-  static override aggregate(metricsArr: ReadonlyArray<ReadonlyArray<CollectorMetricObject>>, contentType: RegistryContentType = PROMETHEUS_CONTENT_TYPE): Registry {
+  static override aggregate(metricsArr: ReadonlyArray<ReadonlyArray<CollectorMetricObject>>, contentType: TextContentType = PROMETHEUS_CONTENT_TYPE): Registry {
     return Registry.aggregate(metricsArr, contentType);
   }
 }
@@ -93,7 +93,7 @@ export class AggregatorRegistry extends ClusterRegistry {}
  * ```
  */
 export class WorkerRegistry extends ClusterRegistry {
-  constructor(contentType: RegistryContentType = PROMETHEUS_CONTENT_TYPE, _primary?: boolean) {
+  constructor(contentType: TextContentType = PROMETHEUS_CONTENT_TYPE, _primary?: boolean) {
     super(contentType);
   }
 

@@ -64,7 +64,7 @@ test("buckets: prom-client's defaults, validation, a trailing +Inf, le reserved"
   assert.deepEqual(new Histogram({ name: "d", help: "D.", heap, registers: [] }).buckets, defaultBuckets);
   assert.deepEqual(make([1, 2, Infinity], "inf_last").buckets, [1, 2], "a trailing +Inf is implied and dropped");
   assert.deepEqual(make([-1, -0, 3], "neg").buckets, [-1, 0, 3]);
-  assert.throws(() => make([]), { name: "RangeError", message: 'buckets of "b" must hold at least one finite bound (+Inf is implied), got []' });
+  assert.throws(() => make([]), { name: "RangeError", message: 'buckets of "b" must hold at least one finite bound (+Inf is implied), or be [] with nativeHistogramBucketFactor for a native-only histogram, got []' });
   assert.throws(() => make([Infinity]), { name: "RangeError", message: /at least one finite bound/ });
   assert.throws(() => make([1, 1]), { name: "RangeError", message: 'buckets of "b" must be strictly increasing, got 1 then 1 at index 1' });
   assert.throws(() => make([2, 1]), { name: "RangeError", message: /strictly increasing, got 2 then 1/ });

@@ -33,9 +33,18 @@
  * remain); Prometheus text shows `_sum NaN`. prom-client throws on non-finite values; we
  * count them, as the Go and Python clients do.
  *
+ * Native buckets (with `nativeHistogramBucketFactor`): the same observations are also
+ * counted in exponential buckets, in a native region after these cells in each writer's
+ * copy, inside the same write, so a reader sees the classic and native parts of an update
+ * together (native_buckets.ts has that algorithm: schema agreement, resolution reduction,
+ * zero bucket). `buckets: []` makes a native-only histogram: its copy keeps the `+Inf`
+ * count (so `_count`), the sum and the native region; its snapshot has no classic buckets.
+ *
  * Exemplars (with `enableExemplars: true`): one shared slot per bucket of each series,
  * holding the latest exemplar observed in that bucket (see exemplar.ts). A NaN
- * observation records no exemplar: its value lies in no bucket's range.
+ * observation records no exemplar: its value lies in no bucket's range. With native
+ * buckets, every exemplar also goes to a ring of the {@link nativeExemplarsMax} most
+ * recent per series (shared by all writers; a native histogram's exemplars need no bucket).
  *
  * @module
  */
@@ -55,6 +64,9 @@ import {
   seriesEpoch,
   seriesLabels,
 } from "./metric.ts";
+import { nativeCells, nativeExemplarsMax, NativeOutcome, type NativeSettings } from "./native_buckets.ts";
+import { bindNative, type NativeBinding, NativeSeriesReader, sharedAreaBytes } from "./native_series.ts";
+import { type NativeHistogramOptions, nativeSettingsOf } from "./native_options.ts";
 
 /**
  * prom-client's default buckets, in seconds: 5 ms to 10 s.
@@ -109,8 +121,12 @@ export type ExemplarLabels = Readonly<Record<string, string | number>>;
  * const config: HistogramConfiguration<"route"> = { name: "latency_seconds", help: "Latency.", labelNames: ["route"], buckets: [0.1, 1] };
  * ```
  */
-export interface HistogramConfiguration<T extends string> extends MetricConfiguration<T> {
-  /** Upper bounds of the buckets, strictly increasing; default {@link defaultBuckets}. A trailing `+Inf` is implied (and may be given). */
+export interface HistogramConfiguration<T extends string> extends MetricConfiguration<T>, NativeHistogramOptions {
+  /**
+   * Upper bounds of the buckets, strictly increasing; default {@link defaultBuckets}. A
+   * trailing `+Inf` is implied (and may be given). `[]` with native buckets
+   * (`nativeHistogramBucketFactor`): a native-only histogram.
+   */
   readonly buckets?: readonly number[];
   /** Keep the latest exemplar of each bucket, recorded with `observe({ labels, value, exemplarLabels })`. */
   readonly enableExemplars?: boolean;
@@ -185,10 +201,10 @@ function checkGeneratorCount(kind: string, count: unknown): void {
 }
 
 /** The finite bounds of a bucket list: numbers, finite, strictly increasing, at least one; a trailing +Inf is dropped. */
-function checkBuckets(name: string, buckets: unknown): number[] {
+function checkBuckets(name: string, buckets: unknown, nativeOnlyAllowed: boolean): number[] {
   if (!Array.isArray(buckets)) throw new TypeError(`buckets of "${name}" must be an array of numbers, got ${buckets === null ? "null" : typeof buckets}`);
   const bounds = buckets.length > 0 && buckets[buckets.length - 1] === Infinity ? buckets.slice(0, -1) : [...buckets];
-  if (bounds.length === 0) throw new RangeError(`buckets of "${name}" must hold at least one finite bound (+Inf is implied), got ${JSON.stringify(buckets)}`);
+  if (bounds.length === 0 && !nativeOnlyAllowed) throw new RangeError(`buckets of "${name}" must hold at least one finite bound (+Inf is implied), or be [] with nativeHistogramBucketFactor for a native-only histogram, got ${JSON.stringify(buckets)}`);
   if (bounds.length > bucketsMax) throw new RangeError(`buckets of "${name}": at most ${bucketsMax} bounds are allowed, got ${bounds.length}`);
   for (let i = 0; i < bounds.length; i++) {
     const bound: unknown = bounds[i];
@@ -252,8 +268,17 @@ export class HistogramChild {
   readonly #overflowCell: number;
   readonly #exemplars: ExemplarWriter | undefined;
   readonly #exemplarsOffset: number;
+  readonly #native: NativeBinding | undefined;
 
-  constructor(name: string, record: number, cells: WriterCells, bounds: Float64Array, exemplars: ExemplarWriter | undefined, exemplarsOffset: number) {
+  constructor(
+    name: string,
+    record: number,
+    cells: WriterCells,
+    bounds: Float64Array,
+    exemplars: ExemplarWriter | undefined,
+    exemplarsOffset: number,
+    native?: NativeBinding,
+  ) {
     this.#name = name;
     this.record = record;
     this.cells = cells;
@@ -265,6 +290,7 @@ export class HistogramChild {
     this.#overflowCell = this.#sumCell + 1;
     this.#exemplars = exemplars;
     this.#exemplarsOffset = exemplarsOffset;
+    this.#native = native;
   }
 
   /**
@@ -288,7 +314,25 @@ export class HistogramChild {
     if (next < countMax) i32[word] = next;
     else this.#f64[this.#overflowCell + bucket] += 1;
     this.#f64[this.#sumCell] += value;
+    const native = this.#native;
+    if (native !== undefined && native.writer.observe(value) !== NativeOutcome.counted) this.#resetThenCount(bucket, value, native);
     cells.endWrite();
+  }
+
+  /**
+   * The native budget asked for a reset of the series (native_buckets.ts): raises its
+   * epoch from this copy's (one compare-and-swap, so writers deciding at once reset it
+   * once), zeroes this copy and counts `value` again from zero. Inside the copy's write.
+   */
+  #resetThenCount(bucket: number, value: number, native: NativeBinding): void {
+    const cells = this.cells;
+    const mine = this.#i32[0];
+    if (Atomics.compareExchange(this.#epoch, 0, mine, mine + 1) === mine) native.resetCreated(Date.now());
+    cells.renew();
+    const word = (bucket + 1) * 2;
+    this.#i32[word] += 1;
+    this.#f64[this.#sumCell] += value;
+    native.writer.observe(value);
   }
 
   /**
@@ -322,8 +366,15 @@ export class HistogramChild {
    */
   recordEncodedExemplar(value: number, labelBytes: number): void {
     if (Number.isNaN(value)) return; // in no bucket's range: no exemplar
+    const seconds = Date.now() / 1000;
+    const native = this.#native;
+    if (native !== undefined) { // the most recent ones, in a ring shared by every writer
+      const at = (Atomics.add(native.shared, 1, 1) >>> 0) % nativeExemplarsMax;
+      this.#exemplarWriter().record(native.exemplarsOffset + at * exemplarSlotBytes, this.#epoch[0], value, seconds, labelBytes);
+      if (this.#bounds.length === 0) return; // native-only: no classic buckets to illustrate
+    }
     const slot = this.#exemplarsOffset + bucketIndex(this.#bounds, value) * exemplarSlotBytes;
-    this.#exemplarWriter().record(slot, this.#epoch[0], value, Date.now() / 1000, labelBytes);
+    this.#exemplarWriter().record(slot, this.#epoch[0], value, seconds, labelBytes);
   }
 
   #exemplarWriter(): ExemplarWriter {
@@ -355,16 +406,25 @@ function readHistogramFamily(source: FamilySource): HistogramFamily {
   const { shared, descriptor } = source;
   const { heap, directory } = shared;
   const bounds = descriptor.settings.buckets as readonly number[];
+  const native = descriptor.settings.native as NativeSettings | undefined;
+  const exemplars = descriptor.settings.exemplars === true;
   const buckets = bounds.length + 1;
-  const dataCells = 2 * buckets + 1;
+  const classicCells = 2 * buckets + 1;
+  const dataCells = classicCells + (native === undefined ? 0 : nativeCells(native));
   const totals = new Float64Array(dataCells);
   const scratch = new Float64Array(dataCells);
   const intCells = new Uint8Array(dataCells);
   intCells.fill(1, 0, buckets);
+  if (native !== undefined) intCells.fill(1, classicCells, classicCells + 3); // state and entries in use
+  const reader = native === undefined ? undefined : new NativeSeriesReader(heap, native, classicCells, exemplars);
+  const area = sharedAreaBytes(bounds.length, exemplars, native !== undefined);
   const series: HistogramSeries[] = source.series.map((record) => {
     const epoch = seriesEpoch(shared, record);
-    sumSlots(heap, seriesCells(shared, record), epoch, totals, scratch, intCells);
-    const exemplarsOffset = directory.field(record, RecordField.sharedOffset);
+    const block = seriesCells(shared, record);
+    if (reader === undefined) sumSlots(heap, block, epoch, totals, scratch, intCells);
+    else reader.sumCopies(block, epoch, totals, scratch, intCells);
+    const sharedOffset = directory.field(record, RecordField.sharedOffset);
+    const exemplarsOffset = area.classic === 0 ? 0 : sharedOffset;
     const snapshots: BucketSnapshot[] = new Array(buckets);
     let cumulative = 0;
     for (let i = 0; i < buckets; i++) {
@@ -373,26 +433,31 @@ function readHistogramFamily(source: FamilySource): HistogramFamily {
       const exemplar: ExemplarSnapshot | undefined = exemplarsOffset === 0 ? undefined : readExemplar(heap, exemplarsOffset + i * exemplarSlotBytes, epoch);
       snapshots[i] = exemplar === undefined ? { le, count: cumulative } : { le, count: cumulative, exemplar };
     }
-    return {
+    const sum = totals[buckets];
+    const value = {
       labels: seriesLabels(shared, record, descriptor.labelNames),
-      buckets: snapshots,
+      buckets: native !== undefined && bounds.length === 0 ? [] : snapshots,
       count: cumulative,
-      sum: totals[buckets],
+      sum,
       created: seriesCreatedSeconds(shared, record),
     };
+    if (reader === undefined) return value;
+    return { ...value, native: reader.finish(sharedOffset + area.classic, epoch, cumulative, sum) };
   });
   return { type: "histogram", name: descriptor.name, help: descriptor.help, series };
 }
 
 registerFamilyReader("histogram", readHistogramFamily);
 
-function histogramKind(config: { name?: unknown; buckets?: unknown; enableExemplars?: unknown }) {
+function histogramKind(config: HistogramConfiguration<string>) {
   const name = typeof config?.name === "string" ? config.name : String(config?.name);
-  const buckets = checkBuckets(name, config?.buckets ?? defaultBuckets);
+  const native = config === null || typeof config !== "object" ? undefined : nativeSettingsOf(name, config);
+  const buckets = checkBuckets(name, config?.buckets ?? defaultBuckets, native !== undefined);
   if (config?.enableExemplars !== undefined && typeof config.enableExemplars !== "boolean") {
     throw new TypeError(`enableExemplars of "${name}" must be a boolean, got ${typeof config.enableExemplars}`);
   }
-  const settings = config?.enableExemplars === true ? { buckets, exemplars: true } : { buckets };
+  const settings: { buckets: number[]; exemplars?: true; native?: NativeSettings } = config?.enableExemplars === true ? { buckets, exemplars: true } : { buckets };
+  if (native !== undefined) settings.native = native;
   return { type: "histogram" as const, reservedLabels: ["le"], settings };
 }
 
@@ -413,17 +478,20 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
   readonly buckets: readonly number[];
   /** Whether this histogram keeps exemplars. */
   readonly enableExemplars: boolean;
+  /** Its native buckets' settings (schema -4..8, zero threshold, budget, reset age), when enabled. */
+  readonly native: NativeSettings | undefined;
   readonly #bounds: Float64Array;
   readonly #exemplars: ExemplarWriter | undefined;
   /** The series without labels, once used (`observe(v)`'s hot path skips the base class's lookup). */
   #plain: HistogramChild | undefined;
 
   constructor(config: HistogramConfiguration<T>) {
-    const kind = histogramKind(config as { name?: unknown; buckets?: unknown; enableExemplars?: unknown });
+    const kind = histogramKind(config as HistogramConfiguration<string>);
     super(kind, config);
     this.buckets = Object.freeze(kind.settings.buckets);
     this.#bounds = Float64Array.from(kind.settings.buckets);
     this.enableExemplars = config.enableExemplars === true;
+    this.native = kind.settings.native;
     this.#exemplars = this.enableExemplars ? new ExemplarWriter(this.heap) : undefined;
     if (this.labelNames.length === 0) this.#plain = this.unlabelledChild();
   }
@@ -503,13 +571,23 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
 
   protected allocateSeriesLocked(): RecordStorage {
     const buckets = this.#bounds.length + 1;
-    const block = allocCellsLocked(this.heap, 2 * buckets + 1);
-    const sharedOffset = this.#exemplars === undefined ? 0 : allocExemplarsLocked(this.heap, buckets);
+    const native = this.native;
+    const block = allocCellsLocked(this.heap, 2 * buckets + 1 + (native === undefined ? 0 : nativeCells(native)));
+    const area = sharedAreaBytes(this.#bounds.length, this.#exemplars !== undefined, native !== undefined);
+    const sharedOffset = native === undefined
+      ? (area.classic === 0 ? 0 : allocExemplarsLocked(this.heap, buckets))
+      : this.heap.allocLocked(area.classic + area.native, 8); // zeroed: schema word 0 is "as configured"
     return { cellsOffset: block.offset, cellsStrideBytes: block.strideBytes, cellsCount: block.count, sharedOffset };
   }
 
   protected bindChild(record: number): HistogramChild {
-    const exemplarsOffset = this.shared.directory.field(record, RecordField.sharedOffset);
-    return new HistogramChild(this.name, record, this.writerCells(record), this.#bounds, this.#exemplars, exemplarsOffset);
+    const { directory } = this.shared;
+    const sharedOffset = directory.field(record, RecordField.sharedOffset);
+    const cells = this.writerCells(record);
+    const settings = this.native;
+    if (settings === undefined) return new HistogramChild(this.name, record, cells, this.#bounds, this.#exemplars, sharedOffset);
+    const area = sharedAreaBytes(this.#bounds.length, this.#exemplars !== undefined, true);
+    const native = bindNative(this.heap, directory, record, cells, 2 * (this.#bounds.length + 1) + 1, settings, sharedOffset, area.classic);
+    return new HistogramChild(this.name, record, cells, this.#bounds, this.#exemplars, sharedOffset, native);
   }
 }

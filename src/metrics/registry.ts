@@ -23,11 +23,19 @@ import type { Heap } from "../heap/heap.ts";
 import type { DirectoryListing } from "../heap/directory.ts";
 import { sharedDirectory } from "../heap/shared_directory.ts";
 import {
+  escapeFamilies,
+  type EscapingScheme,
+  type ExpositionFormat,
+  hasUtf8Names,
   negotiate,
+  OPENMETRICS2_CONTENT_TYPE,
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
+  PROMETHEUS_PROTOBUF_CONTENT_TYPE,
   serializeOpenMetrics,
+  serializeOpenMetrics2,
   serializePrometheusText,
+  serializeProtobuf,
 } from "../exposition/index.ts";
 import type { FamilySnapshot, LabelPairs } from "../exposition/snapshot.ts";
 import { descriptorOf, Metric, type MetricRegistrar, readFamily, setDefaultRegistrars } from "./metric.ts";
@@ -37,13 +45,44 @@ import { type Collector, type CollectorMetricObject, familyOfMetricObject, isCol
 import { aggregators } from "./aggregators.ts";
 import { heapWideHoldersOf, instanceName } from "./identity.ts";
 
-/** A content type a registry can produce. */
-export type RegistryContentType = typeof PROMETHEUS_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE;
+/** A text content type a registry can produce: Prometheus text 0.0.4, OpenMetrics 1.0.0 or 2.0.0. */
+export type TextContentType = typeof PROMETHEUS_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE | typeof OPENMETRICS2_CONTENT_TYPE;
 
-/** The answer to a scrape: what to send and how to label it. */
+/** A content type a registry can produce: a text one, or the Prometheus protobuf format. */
+export type RegistryContentType = TextContentType | typeof PROMETHEUS_PROTOBUF_CONTENT_TYPE;
+
+/**
+ * What {@link Registry.metrics} returns for a content type: bytes for protobuf, else text.
+ *
+ * @example
+ * ```ts
+ * const bytes: MetricsBody<typeof Registry.PROMETHEUS_PROTOBUF_CONTENT_TYPE> = new Uint8Array();
+ * ```
+ */
+export type MetricsBody<T extends RegistryContentType> = T extends typeof PROMETHEUS_PROTOBUF_CONTENT_TYPE ? Uint8Array : string;
+
+/**
+ * The content types a registry made with `T` may switch to: those whose body is of the
+ * same kind (any text one for a text registry; protobuf for a protobuf one).
+ *
+ * @example
+ * ```ts
+ * const next: SameBodyContentType<typeof Registry.OPENMETRICS_CONTENT_TYPE> = Registry.PROMETHEUS_CONTENT_TYPE;
+ * ```
+ */
+export type SameBodyContentType<T extends RegistryContentType> = T extends typeof PROMETHEUS_PROTOBUF_CONTENT_TYPE
+  ? typeof PROMETHEUS_PROTOBUF_CONTENT_TYPE
+  : TextContentType;
+
+/**
+ * The answer to a scrape: what to send and how to label it. `contentType` names the
+ * format and, when the scraper asked for one, the name escaping
+ * (`application/openmetrics-text; version=2.0.0; charset=utf-8; escaping=allow-utf-8`);
+ * `body` is bytes for the protobuf format, else text.
+ */
 export interface ScrapeResult {
-  readonly contentType: RegistryContentType;
-  readonly body: string;
+  readonly contentType: string;
+  readonly body: string | Uint8Array;
 }
 
 /** What a registry holds: a metric of this library, or a custom collector. */
@@ -72,11 +111,15 @@ export class DuplicateMetricError extends Error {
  * console.log(await registry.metrics());
  * ```
  */
-export class Registry implements MetricRegistrar {
+export class Registry<T extends RegistryContentType = TextContentType> implements MetricRegistrar {
   /** Prometheus text format 0.0.4. */
   static readonly PROMETHEUS_CONTENT_TYPE = PROMETHEUS_CONTENT_TYPE;
   /** OpenMetrics 1.0.0. */
   static readonly OPENMETRICS_CONTENT_TYPE = OPENMETRICS_CONTENT_TYPE;
+  /** OpenMetrics 2.0.0 (composite values, start timestamps, native histograms). */
+  static readonly OPENMETRICS2_CONTENT_TYPE = OPENMETRICS2_CONTENT_TYPE;
+  /** Prometheus protobuf, length-delimited `MetricFamily` messages: {@link metrics} returns a `Uint8Array`. */
+  static readonly PROMETHEUS_PROTOBUF_CONTENT_TYPE = PROMETHEUS_PROTOBUF_CONTENT_TYPE;
 
   /** The default registry (@prometheus-io/client's `Registry.globalRegistry`). */
   static get globalRegistry(): Registry {
@@ -85,7 +128,7 @@ export class Registry implements MetricRegistrar {
 
   /** Whether this registry is heap-wide (reports the metrics of every attached process). */
   readonly isDefault: boolean;
-  #contentType: RegistryContentType;
+  #contentType: SameBodyContentType<T>;
   readonly #metrics = new Map<string, RegisteredMetric>();
   readonly #heap: Heap | "default" | undefined;
   #defaultLabels: LabelPairs = [];
@@ -93,23 +136,24 @@ export class Registry implements MetricRegistrar {
 
   /**
    * @param contentType what {@link metrics} produces; default Prometheus text 0.0.4.
+   *   With {@link PROMETHEUS_PROTOBUF_CONTENT_TYPE}, `metrics()` returns a `Uint8Array`.
    * @param options.heap makes the registry heap-wide: after its own metrics it reports
    *   those that other processes hold in a heap-wide registry of that heap
    *   (`"default"`: the default heap, as {@link register} does).
    */
-  constructor(contentType: RegistryContentType = PROMETHEUS_CONTENT_TYPE, options: { readonly heap?: Heap | "default" } = {}) {
-    this.#contentType = checkContentType(contentType);
+  constructor(contentType: T = PROMETHEUS_CONTENT_TYPE as T, options: { readonly heap?: Heap | "default" } = {}) {
+    this.#contentType = checkContentType(contentType) as RegistryContentType as SameBodyContentType<T>;
     this.#heap = options.heap;
     this.isDefault = options.heap !== undefined;
   }
 
   /** The content type {@link metrics} produces. */
-  get contentType(): RegistryContentType {
+  get contentType(): SameBodyContentType<T> {
     return this.#contentType;
   }
 
-  /** Chooses the content type {@link metrics} produces. */
-  setContentType(contentType: RegistryContentType): void {
+  /** Chooses the content type {@link metrics} produces (one whose body is of the same kind). */
+  setContentType(contentType: SameBodyContentType<T>): void {
     this.#contentType = checkContentType(contentType);
   }
 
@@ -264,16 +308,19 @@ export class Registry implements MetricRegistrar {
   }
 
   /**
-   * The scrape body in this registry's content type.
+   * The scrape body in this registry's content type: text, or a `Uint8Array` for
+   * {@link PROMETHEUS_PROTOBUF_CONTENT_TYPE}. Names outside the legacy character set
+   * are written as they are (quoted in the text formats).
    *
    * @example
    * ```ts
    * const body = await register.metrics();
+   * const bytes = await new Registry(Registry.PROMETHEUS_PROTOBUF_CONTENT_TYPE).metrics(); // Uint8Array
    * ```
    */
-  async metrics(): Promise<string> {
+  async metrics(): Promise<MetricsBody<T>> {
     const started = performance.now();
-    const body = serialize(this.#contentType, await this.collect());
+    const body = serialize(formatOf(this.#contentType), await this.collect(), "allow-utf-8") as MetricsBody<T>;
     this.#lastScrapeSeconds = (performance.now() - started) / 1000;
     return body;
   }
@@ -304,7 +351,9 @@ export class Registry implements MetricRegistrar {
    */
   async getMetricsAsString(metric: RegisteredMetric): Promise<string> {
     if (!(metric instanceof Metric) && !isCollector(metric)) throw new TypeError(`getMetricsAsString takes a metric or a collector, got ${describe(metric)}`);
-    const text = serialize(this.#contentType, [this.#withDefaults(await familyOf(metric))]);
+    // The protobuf format has no text: a protobuf registry gives the Prometheus text.
+    const format = this.#contentType === PROMETHEUS_PROTOBUF_CONTENT_TYPE ? "prometheus" : formatOf(this.#contentType);
+    const text = serialize(format, [this.#withDefaults(await familyOf(metric))], "allow-utf-8") as string;
     return text.replace(/\n(# EOF\n)?$/, "");
   }
 
@@ -323,8 +372,11 @@ export class Registry implements MetricRegistrar {
   }
 
   /**
-   * A scrape negotiated from an HTTP Accept header: OpenMetrics when the client asks for
-   * it, else Prometheus text 0.0.4.
+   * A scrape negotiated from an HTTP Accept header (see exposition/negotiate.ts):
+   * protobuf or OpenMetrics 2.0 when the client names them first, OpenMetrics 1.0 when
+   * it asks for it, else Prometheus text 0.0.4; names outside the legacy character set
+   * as written for `escaping=allow-utf-8`, else escaped by the scheme asked for
+   * (`underscores` when none is).
    *
    * @example
    * ```ts
@@ -333,10 +385,10 @@ export class Registry implements MetricRegistrar {
    */
   async scrape(accept: string | null | undefined): Promise<ScrapeResult> {
     const started = performance.now();
-    const { contentType } = negotiate(accept);
-    const body = serialize(contentType as RegistryContentType, await this.collect());
+    const { format, escaping, contentType } = negotiate(accept);
+    const body = serialize(format, await this.collect(), escaping);
     this.#lastScrapeSeconds = (performance.now() - started) / 1000;
-    return { contentType: contentType as RegistryContentType, body };
+    return { contentType, body };
   }
 
   /**
@@ -349,14 +401,14 @@ export class Registry implements MetricRegistrar {
    * const both = Registry.merge([register, appRegistry]);
    * ```
    */
-  static merge(registers: readonly Registry[]): Registry {
+  static merge<T extends RegistryContentType>(registers: readonly Registry<T>[]): Registry<T> {
     if (!Array.isArray(registers) || registers.length === 0) throw new TypeError("Registry.merge takes a non-empty array of registries");
     const contentType = registers[0].contentType;
     if (registers.some((registry) => registry.contentType !== contentType)) {
       throw new TypeError("Registers can only be merged if they have the same content type");
     }
     const heapWide = registers.find((registry) => registry.isDefault);
-    const merged = new Registry(contentType, heapWide === undefined ? {} : { heap: heapWide.#heap });
+    const merged = new Registry<T>(contentType, heapWide === undefined ? {} : { heap: heapWide.#heap });
     for (const registry of registers) for (const metric of registry.getMetricsAsArray()) merged.registerMetric(metric);
     return merged;
   }
@@ -372,7 +424,7 @@ export class Registry implements MetricRegistrar {
    * const total = Registry.aggregate([await a.getMetricsAsJSON(), await b.getMetricsAsJSON()]);
    * ```
    */
-  static aggregate(metricsArr: ReadonlyArray<ReadonlyArray<CollectorMetricObject>>, contentType: RegistryContentType = PROMETHEUS_CONTENT_TYPE): Registry {
+  static aggregate(metricsArr: ReadonlyArray<ReadonlyArray<CollectorMetricObject>>, contentType: TextContentType = PROMETHEUS_CONTENT_TYPE): Registry {
     const aggregated = new Registry(contentType);
     const byName = new Map<string, CollectorMetricObject[]>();
     for (const metrics of metricsArr) {
@@ -455,15 +507,40 @@ function withDefaultLabels(family: FamilySnapshot, defaults: LabelPairs): Family
   return { ...family, series } as FamilySnapshot;
 }
 
-function checkContentType(contentType: string): RegistryContentType {
-  if (contentType !== PROMETHEUS_CONTENT_TYPE && contentType !== OPENMETRICS_CONTENT_TYPE) {
-    throw new TypeError(`Content type ${contentType} is unsupported: use Registry.PROMETHEUS_CONTENT_TYPE or Registry.OPENMETRICS_CONTENT_TYPE`);
+function checkContentType<T extends RegistryContentType>(contentType: T): T {
+  if (
+    contentType !== PROMETHEUS_CONTENT_TYPE && contentType !== OPENMETRICS_CONTENT_TYPE &&
+    contentType !== OPENMETRICS2_CONTENT_TYPE && contentType !== PROMETHEUS_PROTOBUF_CONTENT_TYPE
+  ) {
+    throw new TypeError(
+      `Content type ${contentType} is unsupported: use Registry.PROMETHEUS_CONTENT_TYPE, Registry.OPENMETRICS_CONTENT_TYPE, ` +
+        "Registry.OPENMETRICS2_CONTENT_TYPE or Registry.PROMETHEUS_PROTOBUF_CONTENT_TYPE",
+    );
   }
   return contentType;
 }
 
-function serialize(contentType: RegistryContentType, families: readonly FamilySnapshot[]): string {
-  return contentType === OPENMETRICS_CONTENT_TYPE ? serializeOpenMetrics(families) : serializePrometheusText(families);
+function formatOf(contentType: RegistryContentType): ExpositionFormat {
+  switch (contentType) {
+    case OPENMETRICS_CONTENT_TYPE:
+      return "openmetrics";
+    case OPENMETRICS2_CONTENT_TYPE:
+      return "openmetrics2";
+    case PROMETHEUS_PROTOBUF_CONTENT_TYPE:
+      return "protobuf";
+    default:
+      return "prometheus";
+  }
+}
+
+/** Serializes `families` in `format`, names escaped by `escaping` (quoted where needed under `allow-utf-8`). */
+function serialize(format: ExpositionFormat, families: readonly FamilySnapshot[], escaping: EscapingScheme): string | Uint8Array {
+  const escaped = escapeFamilies(families, escaping);
+  if (format === "protobuf") return serializeProtobuf(escaped);
+  const options = { quoteNames: escaping === "allow-utf-8" && hasUtf8Names(escaped) };
+  if (format === "openmetrics") return serializeOpenMetrics(escaped, options);
+  if (format === "openmetrics2") return serializeOpenMetrics2(escaped, options);
+  return serializePrometheusText(escaped, options);
 }
 
 /**
@@ -476,5 +553,5 @@ function serialize(contentType: RegistryContentType, families: readonly FamilySn
  * const body = await register.metrics();
  * ```
  */
-export const register = new Registry(PROMETHEUS_CONTENT_TYPE, { heap: "default" });
+export const register: Registry = new Registry(PROMETHEUS_CONTENT_TYPE, { heap: "default" });
 setDefaultRegistrars([register]);
