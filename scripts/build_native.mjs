@@ -95,11 +95,31 @@ function zigBuild(zig, target, prefix) {
   });
 }
 
+/**
+ * Attempts of one build. Parallel `zig build`s in one folder share its .zig-cache, and one
+ * may execute the build runner while another is still writing it: the spawn fails with
+ * `FileBusy` (ETXTBSY) and nothing is wrong with the build. Only that error is retried.
+ */
+const busyAttemptsMax = 4;
+
+/** {@link zigBuild}, retried (after a short pause) when it failed only on a busy build runner. */
+async function zigBuildRetried(zig, target, prefix) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await zigBuild(zig, target, prefix);
+    } catch (error) {
+      if (attempt >= busyAttemptsMax || !/FileBusy/.test(String(error?.message))) throw error;
+      log(`${target.folder}: the build runner was busy (another build was writing it); attempt ${attempt + 1} of ${busyAttemptsMax}`);
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
+
 /** Builds one target into the cache folder; a partly built one never looks finished. */
 async function buildIntoCache(zig, target, cacheDir) {
   const scratch = join(cacheDir, `.${target.folder}.${process.pid}.tmp`);
   rmSync(scratch, { recursive: true, force: true });
-  const ms = await zigBuild(zig, target, scratch);
+  const ms = await zigBuildRetried(zig, target, scratch);
   const finalDir = join(cacheDir, target.folder);
   mkdirSync(finalDir, { recursive: true });
   renameSync(join(scratch, "lib", target.file), join(finalDir, target.file));
