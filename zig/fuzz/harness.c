@@ -1,0 +1,198 @@
+// libFuzzer target on the attach/verify path of libmpmetrics, through the exported C ABI
+// (the functions the runtimes call, zig/ABI.md). Built by zig/fuzz/build.mjs: the Zig core
+// as a static library with Zig's coverage instrumentation (-ffuzz, ReleaseSafe so every
+// safety check traps), this file with clang -fsanitize=fuzzer,address,undefined.
+//
+// One input is one heap file. Byte 0 holds options, the rest is the file's content:
+//   bit 0  pad: extend the file with zeros (sparse) to the size_bytes its header names,
+//          capped at pad_max_bytes, so that a real heap fits a seed with its trailing
+//          zero pages cut off; without it the file is exactly the bytes given (truncation).
+// Each input is written to a private folder as a 0600 file and then attached, verified,
+// refreshed, locked (bounded to 1 ms: a lock word may name this very process), allocated
+// from, has a writer slot claimed and released, atomics read at its cursor, and closed.
+// Every call must return success or one of the ABI's statuses; anything else aborts (a
+// crash for libFuzzer), as does a handle left open or a file descriptor leaked.
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+uint32_t mp_abi_version(void);
+int32_t mp_heap_open(const char *path, uint32_t mode, uint32_t size_initial_bytes, double size_max_bytes,
+                     uint32_t writer_slots_max);
+int32_t mp_heap_close(uint32_t handle, uint32_t flags);
+void *mp_heap_base(uint32_t handle);
+double mp_heap_mapped_bytes(uint32_t handle);
+double mp_heap_refresh(uint32_t handle);
+double mp_heap_alloc(uint32_t handle, uint32_t size_bytes, uint32_t align_bytes);
+double mp_heap_alloc_locked(uint32_t handle, uint32_t size_bytes, uint32_t align_bytes);
+int32_t mp_heap_lock(uint32_t handle);
+int32_t mp_heap_unlock(uint32_t handle);
+int32_t mp_heap_set_lock_timeout(uint32_t handle, uint32_t timeout_ms);
+int32_t mp_heap_lock_holder(uint32_t handle);
+int32_t mp_heap_verify(uint32_t handle);
+int32_t mp_slot_claim(uint32_t handle);
+int32_t mp_slot_release(uint32_t handle, uint32_t slot);
+int32_t mp_slot_is_live(uint32_t handle, uint32_t slot);
+int32_t mp_heap_unlink_if_unused(const char *path);
+int32_t mp_u64_load(uint32_t handle, uint32_t offset, uint64_t *out_value);
+double mp_f64_load(uint32_t handle, uint32_t offset);
+int32_t mp_f64_add(uint32_t handle, uint32_t offset, double value);
+
+// Zig's -ffuzz places one 8-bit counter per edge in section __sancov_cntrs and the PC of
+// each edge, one word per counter, in __sancov_pcs1, and emits no constructor that tells
+// a runtime about them. libFuzzer wants the counters and a table of {pc, flags} pairs:
+// this constructor hands it both.
+extern uint8_t __start___sancov_cntrs[], __stop___sancov_cntrs[];
+extern uintptr_t __start___sancov_pcs1[], __stop___sancov_pcs1[];
+void __sanitizer_cov_8bit_counters_init(uint8_t *start, uint8_t *stop);
+void __sanitizer_cov_pcs_init(const uintptr_t *pcs_start, const uintptr_t *pcs_end);
+
+/// The largest file a padded input makes (sparse): 64 MiB.
+static const uint64_t pad_max_bytes = 64u << 20;
+/// The ABI's statuses are -1..-19 (zig/ABI.md).
+static const int32_t status_last = 19;
+static const uint32_t lock_timeout_ms = 1;
+
+static char heap_path[256];
+static int descriptors_open_at_start = -1;
+
+static void fail(const char *what, double got) {
+  fprintf(stderr, "mpmetrics-fuzz: %s returned %.17g\n", what, got);
+  abort();
+}
+
+/// A result that is a handle/count/offset (>= 0) or -status.
+static double checked(const char *what, double result) {
+  if (result != result) fail(what, result);
+  if (result < 0 && (result != (double)(int32_t)result || result < -status_last)) fail(what, result);
+  return result;
+}
+
+static int count_descriptors(void) {
+  DIR *dir = opendir("/proc/self/fd");
+  if (dir == NULL) return -1;
+  int count = 0;
+  while (readdir(dir) != NULL) count++;
+  closedir(dir);
+  return count;
+}
+
+__attribute__((constructor)) static void register_zig_coverage(void) {
+  size_t counters = (size_t)(__stop___sancov_cntrs - __start___sancov_cntrs);
+  size_t pcs = (size_t)(__stop___sancov_pcs1 - __start___sancov_pcs1);
+  if (counters == 0 || counters != pcs) {
+    fprintf(stderr, "mpmetrics-fuzz: %zu coverage counters but %zu PCs\n", counters, pcs);
+    abort();
+  }
+  uintptr_t *table = calloc(2 * pcs, sizeof(uintptr_t));
+  if (table == NULL) abort();
+  for (size_t i = 0; i < pcs; i++) table[2 * i] = __start___sancov_pcs1[i]; // flags 0
+  __sanitizer_cov_8bit_counters_init(__start___sancov_cntrs, __stop___sancov_cntrs);
+  __sanitizer_cov_pcs_init(table, table + 2 * pcs);
+  // The table lives as long as the process: libFuzzer keeps the pointer.
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  const char *base = getenv("MPMETRICS_FUZZ_DIR");
+  char folder[200];
+  snprintf(folder, sizeof folder, "%s/mpmetrics-fuzz-%d", base ? base : "/tmp", (int)getpid());
+  if (mkdir(folder, 0700) != 0 && errno != EEXIST) {
+    perror("mpmetrics-fuzz: mkdir");
+    abort();
+  }
+  chmod(folder, 0700);
+  snprintf(heap_path, sizeof heap_path, "%s/heap.mpm", folder);
+  if (mp_abi_version() != 1) fail("mp_abi_version", mp_abi_version());
+  return 0;
+}
+
+static uint64_t read_u64(const uint8_t *bytes, size_t size, size_t offset) {
+  uint64_t value = 0;
+  if (offset + 8 <= size) memcpy(&value, bytes + offset, 8);
+  return value;
+}
+
+static void write_heap_file(const uint8_t *content, size_t size, int pad) {
+  unlink(heap_path);
+  int fd = open(heap_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    perror("mpmetrics-fuzz: open");
+    abort();
+  }
+  fchmod(fd, 0600);
+  size_t written = 0;
+  while (written < size) {
+    ssize_t n = write(fd, content + written, size - written);
+    if (n <= 0) {
+      perror("mpmetrics-fuzz: write");
+      abort();
+    }
+    written += (size_t)n;
+  }
+  if (pad) {
+    uint64_t wanted = read_u64(content, size, 32); // header size_bytes
+    if (wanted > size && wanted <= pad_max_bytes && ftruncate(fd, (off_t)wanted) != 0) abort();
+  }
+  close(fd);
+}
+
+/// Everything a runtime does with a heap it attaches, each result checked.
+static void exercise(uint32_t handle) {
+  checked("mp_heap_verify", mp_heap_verify(handle));
+  double mapped = checked("mp_heap_mapped_bytes", mp_heap_mapped_bytes(handle));
+  if (mapped < 4096) fail("mp_heap_mapped_bytes (below the header)", mapped);
+  if (mp_heap_base(handle) == NULL) fail("mp_heap_base (NULL for an open handle)", 0);
+  checked("mp_heap_refresh", mp_heap_refresh(handle));
+  checked("mp_heap_set_lock_timeout", mp_heap_set_lock_timeout(handle, lock_timeout_ms));
+  if (mp_heap_set_lock_timeout(handle, lock_timeout_ms) != 0) fail("mp_heap_set_lock_timeout", -1);
+  int32_t locked = (int32_t)checked("mp_heap_lock", mp_heap_lock(handle));
+  if (locked > 1) fail("mp_heap_lock", locked);
+  if (locked >= 0) {
+    checked("mp_heap_alloc_locked", mp_heap_alloc_locked(handle, 64, 8));
+    if (mp_heap_lock(handle) != -1) fail("mp_heap_lock (again, holding it)", -1);
+    int32_t unlocked = (int32_t)checked("mp_heap_unlock", mp_heap_unlock(handle));
+    if (unlocked > 0) fail("mp_heap_unlock", unlocked);
+  } else if (locked == -19) {
+    checked("mp_heap_lock_holder", mp_heap_lock_holder(handle));
+  }
+  double offset = checked("mp_heap_alloc", mp_heap_alloc(handle, 24, 8));
+  if (offset >= 0) {
+    uint64_t value = 0;
+    checked("mp_u64_load", mp_u64_load(handle, (uint32_t)offset, &value));
+    // The bytes past the cursor of a damaged file need not be zero: only the calls are checked.
+    checked("mp_f64_add", mp_f64_add(handle, (uint32_t)offset + 8, 1.5));
+    (void)mp_f64_load(handle, (uint32_t)offset + 8);
+  }
+  int32_t slot = (int32_t)checked("mp_slot_claim", mp_slot_claim(handle));
+  if (slot >= 0) {
+    if (mp_slot_is_live(handle, (uint32_t)slot) != 1) fail("mp_slot_is_live (own slot)", 0);
+    checked("mp_slot_release", mp_slot_release(handle, (uint32_t)slot));
+  }
+  checked("mp_slot_is_live", mp_slot_is_live(handle, 0));
+  checked("mp_heap_verify", mp_heap_verify(handle));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size == 0) return 0;
+  if (descriptors_open_at_start < 0) descriptors_open_at_start = count_descriptors();
+  write_heap_file(data + 1, size - 1, data[0] & 1);
+  int32_t handle = (int32_t)checked("mp_heap_open", mp_heap_open(heap_path, 0, 0, 0, 0));
+  if (handle > 0) {
+    exercise((uint32_t)handle);
+    checked("mp_heap_close", mp_heap_close((uint32_t)handle, 0));
+    if (mp_heap_base((uint32_t)handle) != NULL) fail("mp_heap_base (after close)", 0);
+  }
+  checked("mp_heap_unlink_if_unused", mp_heap_unlink_if_unused(heap_path));
+  unlink(heap_path);
+  int descriptors = count_descriptors();
+  if (descriptors != descriptors_open_at_start) fail("file descriptors open after the input", descriptors);
+  return 0;
+}
