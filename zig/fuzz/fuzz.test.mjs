@@ -34,7 +34,24 @@ const offsets = {
   version: 8, layout: 12, headerSize: 16, slotsMax: 20, highWater: 28, size: 32, sizeMax: 40, cursor: 48,
   lockKind: 64, lockFlags: 68, lockWord: 72, lockReserved: 80, slotTable: 4096,
 };
+// The options byte (harness.c): pad to size_bytes, this process's or the parent's lock
+// word, the folder walk, damage after attach.
 const padFlag = 1;
+const ownWordFlag = 2;
+const parentWordFlag = 4;
+const walkFlag = 8;
+const damageFlag = 16;
+
+/** The 16 patches {u16 offset, u16 value} of a damage input, the last one repeated. */
+function patches(...pairs) {
+  const bytes = Buffer.alloc(64);
+  for (let i = 0; i < 16; i++) {
+    const [offset, value] = pairs[Math.min(i, pairs.length - 1)];
+    bytes.writeUInt16LE(offset, 4 * i);
+    bytes.writeUInt16LE(value, 4 * i + 2);
+  }
+  return bytes;
+}
 
 /** A real heap's header and slot table, made by the library (Node build). */
 function realHeapPrefix(folder) {
@@ -75,6 +92,7 @@ function seeds(prefix) {
   const u32 = (offset, value) => (v) => v.setUint32(offset, value, true);
   const u64 = (offset, value) => (v) => v.setBigUint64(offset, BigInt(value), true);
   const marker = 0x8000_0000;
+  const damaged = (flags, ...pairs) => input(padFlag | damageFlag | flags, Buffer.concat([trimZeros(prefix), patches(...pairs)]));
   return {
     real: input(padFlag, trimZeros(prefix)),
     "real-unpadded": input(0, prefix), // the file ends at the slot table: truncated
@@ -109,6 +127,20 @@ function seeds(prefix) {
     "lock-pid-no-token": mutant(prefix, u32(offsets.lockWord, 1)),
     "slot-state-2": mutant(prefix, u32(offsets.slotTable + 8, 2)),
     "slot-pid-garbage": mutant(prefix, u32(offsets.slotTable, 0xffff_ffff)),
+    "lock-own-word": input(padFlag | ownWordFlag, trimZeros(prefix)),
+    "lock-parent-word": input(padFlag | parentWordFlag, trimZeros(prefix)),
+    "walk-real": input(padFlag | walkFlag, trimZeros(prefix)),
+    "walk-foreign": input(walkFlag, Buffer.from("not a heap file")),
+    "damage-magic-walk": damaged(walkFlag, [0, 0]),
+    "damage-slots-max-0": damaged(0, [offsets.slotsMax, 0]),
+    "damage-slots-max-4096": damaged(0, [offsets.slotsMax, 4096]),
+    "damage-high-water": damaged(0, [offsets.highWater, 300]),
+    "damage-cursor-0": damaged(0, [offsets.cursor, 0], [offsets.cursor + 2, 0]),
+    "damage-cursor-huge": damaged(0, [offsets.cursor + 6, 0xffff]),
+    "damage-size-unaligned": damaged(0, [offsets.size, Number(size & 0xffffn) + 8]),
+    "damage-size-huge": damaged(0, [offsets.size + 4, 0x7fff]),
+    "damage-lock-kind": damaged(0, [offsets.lockKind, 0]),
+    "damage-lock-word": damaged(0, [offsets.lockWord, 1], [offsets.lockWord + 6, 0x8000]),
   };
 }
 
@@ -132,6 +164,7 @@ test(`libFuzzer on attach/verify/lock/alloc/slots for ${seconds} s (seed ${seed}
   const binary = buildFuzzer();
   const work = mkdtempSync(join(tmpdir(), "mpmetrics-zig-fuzz-"));
   chmodSync(work, 0o700);
+  let passed = false;
   try {
     const corpus = join(work, "corpus");
     const artifacts = join(work, "artifacts");
@@ -158,7 +191,12 @@ test(`libFuzzer on attach/verify/lock/alloc/slots for ${seconds} s (seed ${seed}
     const output = `${run.stdout}\n${run.stderr}`;
     const found = readdirSync(artifacts);
     const shown = found.map((name) => `${name}: ${readFileSync(join(artifacts, name)).subarray(0, 256).toString("hex")}`);
-    if (run.status !== 0 || found.length > 0) console.log(output.split("\n").slice(-80).join("\n"));
+    if (run.status !== 0 || found.length > 0) {
+      // The report's start (the Zig panic message or the sanitizer's verdict) and its end.
+      const lines = output.split("\n");
+      const first = lines.findIndex((line) => /panic|ERROR: |mpmetrics-fuzz: |==\d+==/.test(line));
+      console.log([...lines.slice(Math.max(first, 0), Math.max(first, 0) + 40), "...", ...lines.slice(-30)].join("\n"));
+    }
     assert.equal(found.length, 0, `libFuzzer found crashing inputs (kept in ${artifacts}):\n${shown.join("\n")}`);
     assert.equal(run.status, 0, `the fuzzer exited ${run.status ?? run.signal}`);
     const result = figures(output);
@@ -170,7 +208,9 @@ test(`libFuzzer on attach/verify/lock/alloc/slots for ${seconds} s (seed ${seed}
         `${Object.keys(made).length} seeds, peak RSS ${result.peakRssMb} MB, 0 crashes, hangs or leaks`,
     );
     assert.ok(result.executions > 0 && result.cov > 0 && result.ft > 0, "libFuzzer reported no executions or coverage");
+    passed = true;
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    // A failed run keeps its folder: the crashing inputs replay with `<binary> <input>`.
+    if (passed) rmSync(work, { recursive: true, force: true });
   }
 });

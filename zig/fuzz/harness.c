@@ -7,6 +7,17 @@
 //   bit 0  pad: extend the file with zeros (sparse) to the size_bytes its header names,
 //          capped at pad_max_bytes, so that a real heap fits a seed with its trailing
 //          zero pages cut off; without it the file is exactly the bytes given (truncation).
+//   bit 1  the lock word (bytes 72-79) becomes this process's own word (its pid and
+//          start-time token), as a copied file or a crash in this process leaves it: a live
+//          holder that holds nothing, which no mutation finds by chance.
+//   bit 2  the lock word becomes the parent process's (live, another process).
+//   bit 3  after the attach, the file is left in its folder as a stale heap and a default
+//          heap is created there (mp_heap_create_default): the folder walk must remove it
+//          exactly when it carries the heap magic.
+//   bit 4  damage after attach: the input's last 64 bytes are not file content but 16
+//          patches {u16 offset, u16 value} (native-endian), written into the mapped first
+//          8 KiB (header and slot table) after the first verify, as another process or a
+//          stray write could; the calls after that must still end in a status.
 // Each input is written to a private folder as a 0600 file and then attached, verified,
 // refreshed, locked (bounded to 1 ms: a lock word may name this very process), allocated
 // from, has a writer slot claimed and released, atomics read at its cursor, and closed.
@@ -40,6 +51,8 @@ int32_t mp_slot_claim(uint32_t handle);
 int32_t mp_slot_release(uint32_t handle, uint32_t slot);
 int32_t mp_slot_is_live(uint32_t handle, uint32_t slot);
 int32_t mp_heap_unlink_if_unused(const char *path);
+int32_t mp_heap_create_default(const char *dir, uint8_t *out_path, uint32_t out_path_size_bytes, uint32_t size_initial_bytes,
+                               double size_max_bytes, uint32_t writer_slots_max);
 int32_t mp_u64_load(uint32_t handle, uint32_t offset, uint64_t *out_value);
 double mp_f64_load(uint32_t handle, uint32_t offset);
 int32_t mp_f64_add(uint32_t handle, uint32_t offset, double value);
@@ -58,9 +71,16 @@ static const uint64_t pad_max_bytes = 64u << 20;
 /// The ABI's statuses are -1..-19 (zig/ABI.md).
 static const int32_t status_last = 19;
 static const uint32_t lock_timeout_ms = 1;
+static const size_t lock_word_offset = 72;
+enum { option_pad = 1, option_own_word = 2, option_parent_word = 4, option_walk = 8, option_damage = 16 };
+static const size_t patches_bytes = 64;
+static const size_t patch_range_bytes = 8192;
 
+static char folder_path[200];
 static char heap_path[256];
 static int descriptors_open_at_start = -1;
+static uint64_t own_word = 0;
+static uint64_t parent_word = 0;
 
 static void fail(const char *what, double got) {
   fprintf(stderr, "mpmetrics-fuzz: %s returned %.17g\n", what, got);
@@ -98,19 +118,42 @@ __attribute__((constructor)) static void register_zig_coverage(void) {
   // The table lives as long as the process: libFuzzer keeps the pointer.
 }
 
+/// The lock word a process writes (zig/src/mutex.zig): pid | token << 32, the token being
+/// the low 31 bits of its start time (field 22 of /proc/<pid>/stat) with bit 31 set.
+static uint64_t lock_word_of(int pid) {
+  char path[64], stat[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, stat, sizeof stat - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  stat[n] = 0;
+  char *field = strrchr(stat, ')');
+  if (field == NULL) return 0;
+  // After ')' come fields 3, 4, ...: field 22 is the 20th.
+  for (int i = 3; i <= 22 && field != NULL; i++) field = strchr(field + 1, ' ');
+  if (field == NULL) return 0;
+  uint64_t start_time = strtoull(field + 1, NULL, 10);
+  uint32_t token = (uint32_t)start_time | 0x80000000u;
+  return ((uint64_t)token << 32) | (uint32_t)pid;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
   const char *base = getenv("MPMETRICS_FUZZ_DIR");
-  char folder[200];
-  snprintf(folder, sizeof folder, "%s/mpmetrics-fuzz-%d", base ? base : "/tmp", (int)getpid());
-  if (mkdir(folder, 0700) != 0 && errno != EEXIST) {
+  snprintf(folder_path, sizeof folder_path, "%s/mpmetrics-fuzz-%d", base ? base : "/tmp", (int)getpid());
+  if (mkdir(folder_path, 0700) != 0 && errno != EEXIST) {
     perror("mpmetrics-fuzz: mkdir");
     abort();
   }
-  chmod(folder, 0700);
-  snprintf(heap_path, sizeof heap_path, "%s/heap.mpm", folder);
+  chmod(folder_path, 0700);
+  snprintf(heap_path, sizeof heap_path, "%s/heap-fuzz.mpm", folder_path);
   if (mp_abi_version() != 1) fail("mp_abi_version", mp_abi_version());
+  own_word = lock_word_of((int)getpid());
+  parent_word = lock_word_of((int)getppid());
+  if (own_word == 0 || parent_word == 0) fail("reading /proc/<pid>/stat", 0);
   return 0;
 }
 
@@ -120,7 +163,19 @@ static uint64_t read_u64(const uint8_t *bytes, size_t size, size_t offset) {
   return value;
 }
 
-static void write_heap_file(const uint8_t *content, size_t size, int pad) {
+static void write_all(int fd, const uint8_t *content, size_t size, off_t at) {
+  size_t written = 0;
+  while (written < size) {
+    ssize_t n = pwrite(fd, content + written, size - written, at + (off_t)written);
+    if (n <= 0) {
+      perror("mpmetrics-fuzz: write");
+      abort();
+    }
+    written += (size_t)n;
+  }
+}
+
+static void write_heap_file(const uint8_t *content, size_t size, uint8_t options) {
   unlink(heap_path);
   int fd = open(heap_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
@@ -128,42 +183,81 @@ static void write_heap_file(const uint8_t *content, size_t size, int pad) {
     abort();
   }
   fchmod(fd, 0600);
-  size_t written = 0;
-  while (written < size) {
-    ssize_t n = write(fd, content + written, size - written);
-    if (n <= 0) {
-      perror("mpmetrics-fuzz: write");
-      abort();
-    }
-    written += (size_t)n;
-  }
-  if (pad) {
+  write_all(fd, content, size, 0);
+  // The lock word, where the file reaches it (a shorter file stays as short).
+  uint64_t word = (options & option_own_word) ? own_word : (options & option_parent_word) ? parent_word : 0;
+  if (word != 0 && size >= lock_word_offset + 8) write_all(fd, (const uint8_t *)&word, 8, lock_word_offset);
+  if (options & option_pad) {
     uint64_t wanted = read_u64(content, size, 32); // header size_bytes
     if (wanted > size && wanted <= pad_max_bytes && ftruncate(fd, (off_t)wanted) != 0) abort();
   }
   close(fd);
 }
 
+/// Leaves the file as a stale heap in its folder and creates a default heap there: the
+/// walk unlinks it exactly when it carries the heap magic (it is private and unattached).
+static void walk_folder(void) {
+  // The file's own first bytes: a damaging patch may have changed the magic on disk.
+  uint8_t first[8] = {0};
+  int fd = open(heap_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) fail("open (the file to leave for the walk)", fd);
+  ssize_t got = pread(fd, first, sizeof first, 0);
+  close(fd);
+  int magic = got == (ssize_t)sizeof first && memcmp(first, "MPMHEAP1", 8) == 0;
+  char created[256];
+  int32_t handle = (int32_t)checked("mp_heap_create_default",
+                                    mp_heap_create_default(folder_path, (uint8_t *)created, sizeof created, 65536, 1 << 20, 1));
+  if (handle <= 0) fail("mp_heap_create_default (in a private folder)", handle);
+  int present = access(heap_path, F_OK) == 0;
+  if (present == magic) fail(magic ? "the walk kept an unattached heap" : "the walk removed a foreign file", present);
+  checked("mp_heap_verify (created)", mp_heap_verify((uint32_t)handle));
+  if (mp_heap_close((uint32_t)handle, 1) != 1) fail("mp_heap_close (created, last out)", 0);
+}
+
+/// Writes the patches into the mapping (every heap maps at least its first 8 KiB: the
+/// allocations start there).
+static void damage(uint32_t handle, const uint8_t *patches) {
+  uint8_t *base = mp_heap_base(handle);
+  for (size_t i = 0; i < patches_bytes; i += 4) {
+    uint16_t offset, value;
+    memcpy(&offset, patches + i, 2);
+    memcpy(&value, patches + i + 2, 2);
+    size_t at = (offset % patch_range_bytes) & ~(size_t)1;
+    __atomic_store_n((uint16_t *)(base + at), value, __ATOMIC_SEQ_CST);
+  }
+}
+
+/// An allocation lies past the header and slot table (allocations start at 8 KiB for
+/// every slot count: 4096 + 16 x 256 = 8192) and inside the mapping, whatever the file says.
+static void check_allocation(uint32_t handle, double offset, uint32_t size_bytes) {
+  if (offset < 0) return;
+  if (offset < (double)patch_range_bytes) fail("an allocation inside the header or slot table at", offset);
+  if (offset + size_bytes > mp_heap_mapped_bytes(handle)) fail("an allocation past the mapping at", offset);
+}
+
 /// Everything a runtime does with a heap it attaches, each result checked.
-static void exercise(uint32_t handle) {
+static void exercise(uint32_t handle, const uint8_t *patches) {
   checked("mp_heap_verify", mp_heap_verify(handle));
   double mapped = checked("mp_heap_mapped_bytes", mp_heap_mapped_bytes(handle));
-  if (mapped < 4096) fail("mp_heap_mapped_bytes (below the header)", mapped);
+  if (mapped < (double)patch_range_bytes) fail("mp_heap_mapped_bytes (below the first allocation)", mapped);
   if (mp_heap_base(handle) == NULL) fail("mp_heap_base (NULL for an open handle)", 0);
+  if (patches != NULL) damage(handle, patches);
   checked("mp_heap_refresh", mp_heap_refresh(handle));
   checked("mp_heap_set_lock_timeout", mp_heap_set_lock_timeout(handle, lock_timeout_ms));
   if (mp_heap_set_lock_timeout(handle, lock_timeout_ms) != 0) fail("mp_heap_set_lock_timeout", -1);
   int32_t locked = (int32_t)checked("mp_heap_lock", mp_heap_lock(handle));
   if (locked > 1) fail("mp_heap_lock", locked);
   if (locked >= 0) {
-    checked("mp_heap_alloc_locked", mp_heap_alloc_locked(handle, 64, 8));
+    check_allocation(handle, checked("mp_heap_alloc_locked", mp_heap_alloc_locked(handle, 64, 8)), 64);
     if (mp_heap_lock(handle) != -1) fail("mp_heap_lock (again, holding it)", -1);
     int32_t unlocked = (int32_t)checked("mp_heap_unlock", mp_heap_unlock(handle));
     if (unlocked > 0) fail("mp_heap_unlock", unlocked);
   } else if (locked == -19) {
     checked("mp_heap_lock_holder", mp_heap_lock_holder(handle));
   }
-  double offset = checked("mp_heap_alloc", mp_heap_alloc(handle, 24, 8));
+  // After a timeout the allocation would only wait out the same holder again.
+  double offset = locked == -19 ? -19 : checked("mp_heap_alloc", mp_heap_alloc(handle, 24, 8));
+  check_allocation(handle, offset, 24);
   if (offset >= 0) {
     uint64_t value = 0;
     checked("mp_u64_load", mp_u64_load(handle, (uint32_t)offset, &value));
@@ -183,14 +277,23 @@ static void exercise(uint32_t handle) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
   if (descriptors_open_at_start < 0) descriptors_open_at_start = count_descriptors();
-  write_heap_file(data + 1, size - 1, data[0] & 1);
+  const uint8_t options = data[0];
+  const uint8_t *content = data + 1;
+  size_t content_bytes = size - 1;
+  const uint8_t *patches = NULL;
+  if ((options & option_damage) && content_bytes >= patches_bytes) {
+    content_bytes -= patches_bytes;
+    patches = content + content_bytes;
+  }
+  write_heap_file(content, content_bytes, options);
   int32_t handle = (int32_t)checked("mp_heap_open", mp_heap_open(heap_path, 0, 0, 0, 0));
   if (handle > 0) {
-    exercise((uint32_t)handle);
+    exercise((uint32_t)handle, patches);
     checked("mp_heap_close", mp_heap_close((uint32_t)handle, 0));
     if (mp_heap_base((uint32_t)handle) != NULL) fail("mp_heap_base (after close)", 0);
   }
-  checked("mp_heap_unlink_if_unused", mp_heap_unlink_if_unused(heap_path));
+  if (options & option_walk) walk_folder();
+  else checked("mp_heap_unlink_if_unused", mp_heap_unlink_if_unused(heap_path));
   unlink(heap_path);
   int descriptors = count_descriptors();
   if (descriptors != descriptors_open_at_start) fail("file descriptors open after the input", descriptors);
