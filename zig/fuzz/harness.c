@@ -16,8 +16,9 @@
 //          exactly when it carries the heap magic.
 //   bit 4  damage after attach: the input's last 64 bytes are not file content but 16
 //          patches {u16 offset, u16 value} (native-endian), written into the mapped first
-//          8 KiB (header and slot table) after the first verify, as another process or a
-//          stray write could; the calls after that must still end in a status.
+//          8 KiB (header and slot table), as another process or a stray write could: the
+//          first 8 after the first verify, the other 8 while this handle holds the heap
+//          lock. The calls after that must still end in a status.
 // Each input is written to a private folder as a 0600 file and then attached, verified,
 // refreshed, locked (bounded to 1 ms: a lock word may name this very process), allocated
 // from, has a writer slot claimed and released, atomics read at its cursor, and closed.
@@ -216,9 +217,9 @@ static void walk_folder(void) {
 
 /// Writes the patches into the mapping (every heap maps at least its first 8 KiB: the
 /// allocations start there).
-static void damage(uint32_t handle, const uint8_t *patches) {
+static void damage(uint32_t handle, const uint8_t *patches, size_t count) {
   uint8_t *base = mp_heap_base(handle);
-  for (size_t i = 0; i < patches_bytes; i += 4) {
+  for (size_t i = 0; i < 4 * count; i += 4) {
     uint16_t offset, value;
     memcpy(&offset, patches + i, 2);
     memcpy(&value, patches + i + 2, 2);
@@ -241,15 +242,24 @@ static void exercise(uint32_t handle, const uint8_t *patches) {
   double mapped = checked("mp_heap_mapped_bytes", mp_heap_mapped_bytes(handle));
   if (mapped < (double)patch_range_bytes) fail("mp_heap_mapped_bytes (below the first allocation)", mapped);
   if (mp_heap_base(handle) == NULL) fail("mp_heap_base (NULL for an open handle)", 0);
-  if (patches != NULL) damage(handle, patches);
+  if (patches != NULL) damage(handle, patches, patches_bytes / 8);
   checked("mp_heap_refresh", mp_heap_refresh(handle));
   checked("mp_heap_set_lock_timeout", mp_heap_set_lock_timeout(handle, lock_timeout_ms));
   if (mp_heap_set_lock_timeout(handle, lock_timeout_ms) != 0) fail("mp_heap_set_lock_timeout", -1);
   int32_t locked = (int32_t)checked("mp_heap_lock", mp_heap_lock(handle));
   if (locked > 1) fail("mp_heap_lock", locked);
   if (locked >= 0) {
+    if (patches != NULL) damage(handle, patches + patches_bytes / 2, patches_bytes / 8);
     check_allocation(handle, checked("mp_heap_alloc_locked", mp_heap_alloc_locked(handle, 64, 8)), 64);
     if (mp_heap_lock(handle) != -1) fail("mp_heap_lock (again, holding it)", -1);
+    // A second handle of this thread on the same file (attach-or-create, as a runtime
+    // opening MPMETRICS_HEAP does): its take is refused, never a wait for ourselves.
+    int32_t second = (int32_t)checked("mp_heap_open (second)", mp_heap_open(heap_path, 2, 65536, 1 << 20, 1));
+    if (second > 0) {
+      if (mp_heap_lock((uint32_t)second) != -1) fail("mp_heap_lock (second handle, this thread holds it)", -1);
+      checked("mp_heap_verify (second)", mp_heap_verify((uint32_t)second));
+      checked("mp_heap_close (second)", mp_heap_close((uint32_t)second, 0));
+    }
     int32_t unlocked = (int32_t)checked("mp_heap_unlock", mp_heap_unlock(handle));
     if (unlocked > 0) fail("mp_heap_unlock", unlocked);
   } else if (locked == -19) {
