@@ -216,7 +216,7 @@ static void walk_folder(void) {
 }
 
 /// Writes the patches into the mapping (every heap maps at least its first 8 KiB: the
-/// allocations start there).
+/// allocations start there or later).
 static void damage(uint32_t handle, const uint8_t *patches, size_t count) {
   uint8_t *base = mp_heap_base(handle);
   for (size_t i = 0; i < 4 * count; i += 4) {
@@ -228,8 +228,8 @@ static void damage(uint32_t handle, const uint8_t *patches, size_t count) {
   }
 }
 
-/// An allocation lies past the header and slot table (allocations start at 8 KiB for
-/// every slot count: 4096 + 16 x 256 = 8192) and inside the mapping, whatever the file says.
+/// An allocation lies past the header and slot table (the first allocation is at 8 KiB or
+/// later, whatever the slot count) and inside the mapping, whatever the file says.
 static void check_allocation(uint32_t handle, double offset, uint32_t size_bytes) {
   if (offset < 0) return;
   if (offset < (double)patch_range_bytes) fail("an allocation inside the header or slot table at", offset);
