@@ -35,12 +35,13 @@ const offsets = {
   lockKind: 64, lockFlags: 68, lockWord: 72, lockReserved: 80, slotTable: 4096,
 };
 // The options byte (harness.c): pad to size_bytes, this process's or the parent's lock
-// word, the folder walk, damage after attach.
+// word, the folder walk, damage after attach, inheritance records.
 const padFlag = 1;
 const ownWordFlag = 2;
 const parentWordFlag = 4;
 const walkFlag = 8;
 const damageFlag = 16;
+const recordsFlag = 32;
 
 /** The 16 patches {u16 offset, u16 value} of a damage input, the last one repeated. */
 function patches(...pairs) {
@@ -131,6 +132,10 @@ function seeds(prefix) {
     "lock-parent-word": input(padFlag | parentWordFlag, trimZeros(prefix)),
     "walk-real": input(padFlag | walkFlag, trimZeros(prefix)),
     "walk-foreign": input(walkFlag, Buffer.from("not a heap file")),
+    "records-regular-file": input(recordsFlag, Buffer.from("/etc/hostname\0")),
+    "records-folder": input(recordsFlag, Buffer.from("/tmp\0")),
+    "records-relative": input(recordsFlag, Buffer.from("heap.mpm\0")),
+    "records-stale-name": input(recordsFlag, Buffer.from("1-12345\0")),
     "damage-magic-walk": damaged(walkFlag, [0, 0]),
     "damage-slots-max-0": damaged(0, [offsets.slotsMax, 0]),
     "damage-slots-max-4096": damaged(0, [offsets.slotsMax, 4096]),

@@ -19,6 +19,11 @@
 //          8 KiB (header and slot table), as another process or a stray write could: the
 //          first 8 after the first verify, the other 8 while this handle holds the heap
 //          lock. The calls after that must still end in a status.
+//   bit 5  inheritance records: a record of this process (proc-<pid>-<start time>) whose
+//          target is the content's first bytes, and one whose name is them, are made in
+//          the folder; mp_inherit_find must return 0, or 1 with exactly that target when
+//          it names a regular file, or a status; a default heap created there walks and
+//          cleans the records.
 // Each input is written to a private folder as a 0600 file and then attached, verified,
 // refreshed, locked (bounded to 1 ms: a lock word may name this very process), allocated
 // from, has a writer slot claimed and released, atomics read at its cursor, and closed.
@@ -52,6 +57,7 @@ int32_t mp_slot_claim(uint32_t handle);
 int32_t mp_slot_release(uint32_t handle, uint32_t slot);
 int32_t mp_slot_is_live(uint32_t handle, uint32_t slot);
 int32_t mp_heap_unlink_if_unused(const char *path);
+int32_t mp_inherit_find(const char *folder, uint32_t accept, uint8_t *out_path, uint32_t out_path_size_bytes);
 int32_t mp_heap_create_default(const char *dir, uint8_t *out_path, uint32_t out_path_size_bytes, uint32_t size_initial_bytes,
                                double size_max_bytes, uint32_t writer_slots_max);
 int32_t mp_u64_load(uint32_t handle, uint32_t offset, uint64_t *out_value);
@@ -73,7 +79,8 @@ static const uint64_t pad_max_bytes = 64u << 20;
 static const int32_t status_last = 19;
 static const uint32_t lock_timeout_ms = 1;
 static const size_t lock_word_offset = 72;
-enum { option_pad = 1, option_own_word = 2, option_parent_word = 4, option_walk = 8, option_damage = 16 };
+enum { option_pad = 1, option_own_word = 2, option_parent_word = 4, option_walk = 8, option_damage = 16, option_records = 32 };
+static const size_t record_text_max_bytes = 200;
 static const size_t patches_bytes = 64;
 static const size_t patch_range_bytes = 8192;
 
@@ -81,6 +88,7 @@ static char folder_path[200];
 static char heap_path[256];
 static int descriptors_open_at_start = -1;
 static uint64_t own_word = 0;
+static uint64_t own_start_time = 0;
 static uint64_t parent_word = 0;
 
 static void fail(const char *what, double got) {
@@ -119,9 +127,8 @@ __attribute__((constructor)) static void register_zig_coverage(void) {
   // The table lives as long as the process: libFuzzer keeps the pointer.
 }
 
-/// The lock word a process writes (zig/src/mutex.zig): pid | token << 32, the token being
-/// the low 31 bits of its start time (field 22 of /proc/<pid>/stat) with bit 31 set.
-static uint64_t lock_word_of(int pid) {
+/// Field 22 of /proc/<pid>/stat: the start time in clock ticks after boot (0 if unread).
+static uint64_t start_time_of(int pid) {
   char path[64], stat[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -135,7 +142,14 @@ static uint64_t lock_word_of(int pid) {
   // After ')' come fields 3, 4, ...: field 22 is the 20th.
   for (int i = 3; i <= 22 && field != NULL; i++) field = strchr(field + 1, ' ');
   if (field == NULL) return 0;
-  uint64_t start_time = strtoull(field + 1, NULL, 10);
+  return strtoull(field + 1, NULL, 10);
+}
+
+/// The lock word a process writes (zig/src/mutex.zig): pid | token << 32, the token being
+/// the low 31 bits of its start time with bit 31 set.
+static uint64_t lock_word_of(int pid) {
+  uint64_t start_time = start_time_of(pid);
+  if (start_time == 0) return 0;
   uint32_t token = (uint32_t)start_time | 0x80000000u;
   return ((uint64_t)token << 32) | (uint32_t)pid;
 }
@@ -153,6 +167,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   snprintf(heap_path, sizeof heap_path, "%s/heap-fuzz.mpm", folder_path);
   if (mp_abi_version() != 1) fail("mp_abi_version", mp_abi_version());
   own_word = lock_word_of((int)getpid());
+  own_start_time = start_time_of((int)getpid());
   parent_word = lock_word_of((int)getppid());
   if (own_word == 0 || parent_word == 0) fail("reading /proc/<pid>/stat", 0);
   return 0;
@@ -213,6 +228,45 @@ static void walk_folder(void) {
   if (present == magic) fail(magic ? "the walk kept an unattached heap" : "the walk removed a foreign file", present);
   checked("mp_heap_verify (created)", mp_heap_verify((uint32_t)handle));
   if (mp_heap_close((uint32_t)handle, 1) != 1) fail("mp_heap_close (created, last out)", 0);
+}
+
+/// Records made from the content (option_records), found and cleaned by the library.
+static void walk_records(const uint8_t *content, size_t size) {
+  char text[256];
+  size_t length = 0;
+  while (length < size && length < record_text_max_bytes && content[length] != 0) {
+    text[length] = (char)content[length];
+    length++;
+  }
+  text[length] = 0;
+  char own_name[96], fuzz_name[256];
+  snprintf(own_name, sizeof own_name, "proc-%d-%llu", (int)getpid(), (unsigned long long)own_start_time);
+  snprintf(fuzz_name, sizeof fuzz_name, "proc-%s", text);
+  for (char *c = fuzz_name; *c; c++) if (*c == '/') *c = '-'; // a name, not a path
+  int dir = open(folder_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) fail("open (the folder)", dir);
+  int own_made = length > 0 && symlinkat(text, dir, own_name) == 0;
+  int fuzz_made = symlinkat("/nonexistent-mpmetrics-heap", dir, fuzz_name) == 0;
+  char found[4096];
+  memset(found, 0xff, sizeof found);
+  int32_t result = (int32_t)checked("mp_inherit_find", mp_inherit_find(folder_path, length & 1, (uint8_t *)found, sizeof found));
+  if (result > 1) fail("mp_inherit_find", result);
+  if (result == 1) {
+    struct stat target;
+    if (memchr(found, 0, sizeof found) == NULL) fail("mp_inherit_find (no NUL in the path)", result);
+    // Only this process's record can have been taken (no ancestor has one in this folder).
+    if (!own_made || strcmp(found, text) != 0) fail("mp_inherit_find (a path no record holds)", result);
+    if (lstat(found, &target) != 0 || !S_ISREG(target.st_mode)) fail("mp_inherit_find (not a regular file)", result);
+  }
+  char created[256];
+  int32_t handle = (int32_t)checked("mp_heap_create_default (records)",
+                                    mp_heap_create_default(folder_path, (uint8_t *)created, sizeof created, 65536, 1 << 20, 1));
+  if (handle > 0) checked("mp_heap_close (records)", mp_heap_close((uint32_t)handle, 1));
+  // This process is alive with that start time: its record is no stale one.
+  if (own_made && faccessat(dir, own_name, F_OK, AT_SYMLINK_NOFOLLOW) != 0) fail("the cleanup removed a live record", 0);
+  if (own_made) unlinkat(dir, own_name, 0);
+  if (fuzz_made) unlinkat(dir, fuzz_name, 0);
+  close(dir);
 }
 
 /// Writes the patches into the mapping (every heap maps at least its first 8 KiB: the
@@ -305,6 +359,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (options & option_walk) walk_folder();
   else checked("mp_heap_unlink_if_unused", mp_heap_unlink_if_unused(heap_path));
   unlink(heap_path);
+  if (options & option_records) walk_records(content, content_bytes);
   int descriptors = count_descriptors();
   if (descriptors != descriptors_open_at_start) fail("file descriptors open after the input", descriptors);
   return 0;
