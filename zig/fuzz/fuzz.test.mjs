@@ -9,8 +9,8 @@
 // with and without the rest of the file, and mutants of each header field and lock byte.
 // Inputs the fuzzer once crashed on are kept in zig/fuzz/corpus/ and replayed first.
 //
-// MPMETRICS_ZIG_FUZZ_SECONDS bounds the run (default 60), MPMETRICS_ZIG_FUZZ_SEED picks
-// libFuzzer's seed (default 1).
+// MPMETRICS_ZIG_FUZZ_SECONDS bounds the run (default 60; 0 only replays the seeds and the
+// kept inputs), MPMETRICS_ZIG_FUZZ_SEED picks libFuzzer's seed (default 1).
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -24,6 +24,10 @@ import { buildFuzzer } from "./build.mjs";
 const fuzzDir = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.MPMETRICS_ZIG_FUZZ_SECONDS ?? 60);
 const seed = Number(process.env.MPMETRICS_ZIG_FUZZ_SEED ?? 1);
+if (!Number.isInteger(seconds) || seconds < 0) {
+  throw new RangeError(`MPMETRICS_ZIG_FUZZ_SECONDS must be a whole number of seconds (0: replay the seeds only), got ${process.env.MPMETRICS_ZIG_FUZZ_SECONDS}`);
+}
+if (!Number.isInteger(seed) || seed < 1) throw new RangeError(`MPMETRICS_ZIG_FUZZ_SEED must be a positive integer, got ${process.env.MPMETRICS_ZIG_FUZZ_SEED}`);
 /** libFuzzer's own per-input bound: an input that runs this long is a hang. */
 const inputTimeoutS = 10;
 /** Header (4096) and the largest slot table (256 x 16), and a little more for truncations. */
@@ -183,7 +187,8 @@ test(`libFuzzer on attach/verify/lock/alloc/slots for ${seconds} s (seed ${seed}
     const kept = join(fuzzDir, "corpus");
     const corpora = [corpus, ...(existsSync(kept) && readdirSync(kept).length > 0 ? [kept] : [])];
     const args = [
-      `-seed=${seed}`, `-max_total_time=${seconds}`, `-timeout=${inputTimeoutS}`, `-max_len=${inputMaxBytes}`,
+      // libFuzzer reads -max_total_time=0 as "no limit": 0 here runs the corpus once instead.
+      `-seed=${seed}`, seconds > 0 ? `-max_total_time=${seconds}` : "-runs=0", `-timeout=${inputTimeoutS}`, `-max_len=${inputMaxBytes}`,
       "-rss_limit_mb=2048", "-detect_leaks=1", "-print_final_stats=1", `-artifact_prefix=${artifacts}/`, ...corpora,
     ];
     console.log(`${binary} ${args.join(" ")}`);
