@@ -39,13 +39,22 @@ const offsets = {
   lockKind: 64, lockFlags: 68, lockWord: 72, lockReserved: 80, slotTable: 4096,
 };
 // The options byte (harness.c): pad to size_bytes, this process's or the parent's lock
-// word, the folder walk, damage after attach, inheritance records.
+// word, the folder walk, damage after attach, inheritance records, call arguments.
 const padFlag = 1;
 const ownWordFlag = 2;
 const parentWordFlag = 4;
 const walkFlag = 8;
 const damageFlag = 16;
 const recordsFlag = 32;
+const argumentsFlag = 64;
+
+/** The 32 bytes of call arguments (harness.c, struct arguments). */
+function callArguments({ size, align, offset, slot, timeoutMs, slots, value }) {
+  const bytes = Buffer.alloc(32);
+  [size, align, offset, slot, timeoutMs, slots].forEach((word, i) => bytes.writeUInt32LE(word >>> 0, 4 * i));
+  bytes.writeDoubleLE(value, 24);
+  return bytes;
+}
 
 /** The 16 patches {u16 offset, u16 value} of a damage input, the last one repeated. */
 function patches(...pairs) {
@@ -140,6 +149,9 @@ function seeds(prefix) {
     "records-folder": input(recordsFlag, Buffer.from("/tmp\0")),
     "records-relative": input(recordsFlag, Buffer.from("heap.mpm\0")),
     "records-stale-name": input(recordsFlag, Buffer.from("1-12345\0")),
+    "arguments-good": input(padFlag | argumentsFlag, Buffer.concat([trimZeros(prefix), callArguments({ size: 64, align: 8, offset: 8192, slot: 0, timeoutMs: 5, slots: 4, value: 1.5 })])),
+    "arguments-bad": input(padFlag | argumentsFlag, Buffer.concat([trimZeros(prefix), callArguments({ size: 0, align: 3, offset: 9999, slot: 4, timeoutMs: 0, slots: 0, value: NaN })])),
+    "arguments-edges": input(padFlag | argumentsFlag, Buffer.concat([trimZeros(prefix), callArguments({ size: 2 ** 20 - 1, align: 4096, offset: 256, slot: 2 ** 32 - 1, timeoutMs: 600_001, slots: 257, value: 1e300 })])),
     "damage-magic-walk": damaged(walkFlag, [0, 0]),
     "damage-slots-max-0": damaged(0, [offsets.slotsMax, 0]),
     "damage-slots-max-4096": damaged(0, [offsets.slotsMax, 4096]),

@@ -24,6 +24,11 @@
 //          the folder; mp_inherit_find must return 0, or 1 with exactly that target when
 //          it names a regular file, or a status; a default heap created there walks and
 //          cleans the records.
+//   bit 6  call arguments: the input's last 32 bytes (before any patches) are arguments
+//          for the calls that take them from a runtime: alloc size and alignment, an
+//          atomic's offset and value, a slot, a lock timeout, and a create's size, maximum
+//          and slot count. Sizes are taken modulo 1 MiB (a fuzzer must not fill the disk)
+//          besides one allocation of 2^32 - 1 bytes, which no heap has room for.
 // Each input is written to a private folder as a 0600 file and then attached, verified,
 // refreshed, locked (bounded to 1 ms: a lock word may name this very process), allocated
 // from, has a writer slot claimed and released, atomics read at its cursor, and closed.
@@ -63,6 +68,12 @@ int32_t mp_heap_create_default(const char *dir, uint8_t *out_path, uint32_t out_
 int32_t mp_u64_load(uint32_t handle, uint32_t offset, uint64_t *out_value);
 double mp_f64_load(uint32_t handle, uint32_t offset);
 int32_t mp_f64_add(uint32_t handle, uint32_t offset, double value);
+int32_t mp_i64_cas(uint32_t handle, uint32_t offset, int64_t expected, int64_t desired);
+int32_t mp_i64_add(uint32_t handle, uint32_t offset, int64_t value, int64_t *out_previous);
+int32_t mp_u64_add(uint32_t handle, uint32_t offset, uint64_t value, uint64_t *out_previous);
+int32_t mp_f64_cas(uint32_t handle, uint32_t offset, double expected, double desired);
+int32_t mp_f64_min(uint32_t handle, uint32_t offset, double value);
+int32_t mp_f64_max(uint32_t handle, uint32_t offset, double value);
 
 // Zig's -ffuzz places one 8-bit counter per edge in section __sancov_cntrs and the PC of
 // each edge, one word per counter, in __sancov_pcs1, and emits no constructor that tells
@@ -73,14 +84,29 @@ extern uintptr_t __start___sancov_pcs1[], __stop___sancov_pcs1[];
 void __sanitizer_cov_8bit_counters_init(uint8_t *start, uint8_t *stop);
 void __sanitizer_cov_pcs_init(const uintptr_t *pcs_start, const uintptr_t *pcs_end);
 
-/// The largest file a padded input makes (sparse): 64 MiB.
-static const uint64_t pad_max_bytes = 64u << 20;
+/// The largest file a padded input makes (sparse): 4 MiB, so that a growth from it
+/// allocates at most a few MiB of disk per input.
+static const uint64_t pad_max_bytes = 4u << 20;
 /// The ABI's statuses are -1..-19 (zig/ABI.md).
 static const int32_t status_last = 19;
 static const uint32_t lock_timeout_ms = 1;
 static const size_t lock_word_offset = 72;
-enum { option_pad = 1, option_own_word = 2, option_parent_word = 4, option_walk = 8, option_damage = 16, option_records = 32 };
+enum { option_pad = 1, option_own_word = 2, option_parent_word = 4, option_walk = 8, option_damage = 16, option_records = 32,
+       option_arguments = 64 };
 static const size_t record_text_max_bytes = 200;
+static const uint32_t argument_size_modulo_bytes = 1u << 20;
+
+/// option_arguments: what the input chose for the calls that take arguments.
+struct arguments {
+  uint32_t alloc_size_bytes;
+  uint32_t alloc_align_bytes;
+  uint32_t offset;
+  uint32_t slot;
+  uint32_t timeout_ms;
+  uint32_t create_slots;
+  double value; // an atomic's operand, and a create's size_max_bytes
+};
+_Static_assert(sizeof(struct arguments) == 32, "32 bytes of input");
 static const size_t patches_bytes = 64;
 static const size_t patch_range_bytes = 8192;
 
@@ -290,8 +316,48 @@ static void check_allocation(uint32_t handle, double offset, uint32_t size_bytes
   if (offset + size_bytes > mp_heap_mapped_bytes(handle)) fail("an allocation past the mapping at", offset);
 }
 
+/// The calls that take arguments, with the input's: every one returns a result or a status.
+static void call_with_arguments(uint32_t handle, const struct arguments *a) {
+  checked("mp_heap_set_lock_timeout (any)", mp_heap_set_lock_timeout(handle, a->timeout_ms));
+  if (mp_heap_set_lock_timeout(handle, lock_timeout_ms) != 0) fail("mp_heap_set_lock_timeout (back to 1 ms)", -1);
+  uint32_t size_bytes = a->alloc_size_bytes % argument_size_modulo_bytes;
+  check_allocation(handle, checked("mp_heap_alloc (any)", mp_heap_alloc(handle, size_bytes, a->alloc_align_bytes)), size_bytes);
+  double huge = checked("mp_heap_alloc (2^32 - 1 bytes)", mp_heap_alloc(handle, UINT32_MAX, 8));
+  if (huge >= 0) fail("mp_heap_alloc (2^32 - 1 bytes fit)", huge);
+  uint64_t u = 0;
+  int64_t i = 0;
+  checked("mp_f64_add", mp_f64_add(handle, a->offset, a->value));
+  checked("mp_f64_max", mp_f64_max(handle, a->offset, a->value));
+  checked("mp_f64_min", mp_f64_min(handle, a->offset, a->value));
+  checked("mp_f64_cas", mp_f64_cas(handle, a->offset, a->value, -a->value));
+  (void)mp_f64_load(handle, a->offset);
+  checked("mp_u64_add", mp_u64_add(handle, a->offset, a->create_slots, &u));
+  checked("mp_u64_load", mp_u64_load(handle, a->offset, &u));
+  checked("mp_i64_add", mp_i64_add(handle, a->offset, -(int64_t)a->slot, NULL));
+  checked("mp_i64_cas", mp_i64_cas(handle, a->offset, i, (int64_t)a->timeout_ms));
+  checked("mp_u64_load (NULL out)", mp_u64_load(handle, a->offset, NULL));
+  checked("mp_slot_is_live (any)", mp_slot_is_live(handle, a->slot));
+  checked("mp_slot_release (any)", mp_slot_release(handle, a->slot));
+}
+
+/// A heap created with the input's arguments, verified and removed.
+static void create_with_arguments(const struct arguments *a) {
+  char path[300];
+  snprintf(path, sizeof path, "%s/created.mpm", folder_path);
+  unlink(path);
+  uint32_t initial_bytes = a->alloc_size_bytes % argument_size_modulo_bytes;
+  double size_max = a->value == a->value && a->value > (double)argument_size_modulo_bytes
+                        ? (double)argument_size_modulo_bytes : a->value;
+  int32_t handle = (int32_t)checked("mp_heap_open (create)", mp_heap_open(path, 1, initial_bytes, size_max, a->create_slots));
+  if (handle > 0) {
+    checked("mp_heap_verify (created)", mp_heap_verify((uint32_t)handle));
+    if (mp_heap_close((uint32_t)handle, 1) != 1) fail("mp_heap_close (created, last out)", 0);
+  }
+  unlink(path);
+}
+
 /// Everything a runtime does with a heap it attaches, each result checked.
-static void exercise(uint32_t handle, const uint8_t *patches) {
+static void exercise(uint32_t handle, const uint8_t *patches, const struct arguments *arguments) {
   checked("mp_heap_verify", mp_heap_verify(handle));
   double mapped = checked("mp_heap_mapped_bytes", mp_heap_mapped_bytes(handle));
   if (mapped < (double)patch_range_bytes) fail("mp_heap_mapped_bytes (below the first allocation)", mapped);
@@ -335,6 +401,7 @@ static void exercise(uint32_t handle, const uint8_t *patches) {
     checked("mp_slot_release", mp_slot_release(handle, (uint32_t)slot));
   }
   checked("mp_slot_is_live", mp_slot_is_live(handle, 0));
+  if (arguments != NULL) call_with_arguments(handle, arguments);
   checked("mp_heap_verify", mp_heap_verify(handle));
 }
 
@@ -349,10 +416,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     content_bytes -= patches_bytes;
     patches = content + content_bytes;
   }
+  struct arguments arguments_copy;
+  const struct arguments *arguments = NULL;
+  if ((options & option_arguments) && content_bytes >= sizeof arguments_copy) {
+    content_bytes -= sizeof arguments_copy;
+    memcpy(&arguments_copy, content + content_bytes, sizeof arguments_copy);
+    arguments = &arguments_copy;
+  }
   write_heap_file(content, content_bytes, options);
   int32_t handle = (int32_t)checked("mp_heap_open", mp_heap_open(heap_path, 0, 0, 0, 0));
   if (handle > 0) {
-    exercise((uint32_t)handle, patches);
+    exercise((uint32_t)handle, patches, arguments);
     checked("mp_heap_close", mp_heap_close((uint32_t)handle, 0));
     if (mp_heap_base((uint32_t)handle) != NULL) fail("mp_heap_base (after close)", 0);
   }
@@ -360,6 +434,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   else checked("mp_heap_unlink_if_unused", mp_heap_unlink_if_unused(heap_path));
   unlink(heap_path);
   if (options & option_records) walk_records(content, content_bytes);
+  if (arguments != NULL) create_with_arguments(arguments);
   int descriptors = count_descriptors();
   if (descriptors != descriptors_open_at_start) fail("file descriptors open after the input", descriptors);
   return 0;
