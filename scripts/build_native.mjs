@@ -58,7 +58,8 @@ export function cacheRoot() {
 function sourceFiles(dir = zigDir) {
   const found = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith(".") || entry.name === "zig-out") continue;
+    // zig/fuzz/ is the fuzz harness (zig/fuzz/build.mjs): no part of the libraries.
+    if (entry.name.startsWith(".") || entry.name === "zig-out" || (dir === zigDir && entry.name === "fuzz")) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...sourceFiles(path));
     else if (/\.(zig|zon|c|h)$/.test(entry.name)) found.push(relative(zigDir, path));

@@ -7,10 +7,13 @@
 // Expects scripts/setup.mjs to have run (npm test runs it first). Installs the exposition
 // validators (promtool, Python's prometheus_client) itself.
 //
+// The fuzz suite (zig/fuzz/fuzz.test.mjs, Node's runner, once) runs libFuzzer on the Zig
+// core for MPMETRICS_ZIG_FUZZ_SECONDS (default 60) and installs clang-14 when missing.
+//
 // The package suite (test/package/*.test.mjs, Node's runner, once: each file drives every
 // runtime itself) installs the packed tarball into fresh projects outside the repository.
 //
-// Usage: node scripts/test.mjs [--only typecheck|zig|bun|deno|node|native|package]... [file filter substring]
+// Usage: node scripts/test.mjs [--only typecheck|zig|bun|deno|node|native|fuzz|package]... [file filter substring]
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -121,6 +124,16 @@ if (wanted("node")) {
 const nativeSuite = "test/native_targets.mjs";
 if (wanted("native") && (filters.length === 0 || filters.some((f) => nativeSuite.includes(f)))) {
   results.push(runSuite("native", "node", ["--test", "--test-reporter=tap", nativeSuite], (out) => ({
+    passed: lastNumber(out, /^# pass (\d+)$/gm),
+    failed: lastNumber(out, /^# fail (\d+)$/gm),
+  })));
+}
+
+// libFuzzer on the Zig attach/verify path for MPMETRICS_ZIG_FUZZ_SECONDS (default 60):
+// Node only, once (zig/fuzz/fuzz.test.mjs says why).
+const fuzzSuite = "zig/fuzz/fuzz.test.mjs";
+if (wanted("fuzz") && (filters.length === 0 || filters.some((f) => fuzzSuite.includes(f)))) {
+  results.push(runSuite("fuzz", "node", ["--test", "--test-reporter=tap", fuzzSuite], (out) => ({
     passed: lastNumber(out, /^# pass (\d+)$/gm),
     failed: lastNumber(out, /^# fail (\d+)$/gm),
   })));

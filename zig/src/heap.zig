@@ -265,8 +265,9 @@ pub const Heap = struct {
         if (heap.holds_mutex.load(.acquire)) heap.unlock() catch {};
         const unlinked: Error!bool = if (options.unlink_if_last) heap.unlinkIfLast() else false;
         // Drop the slot and attach locks now: closing the descriptor alone would not while a
-        // kept mapping holds the open file description.
-        locks.unlockAll(heap.fd, heap.header().writer_slots_max) catch {};
+        // kept mapping holds the open file description. The slot count kept at attach, not
+        // the header's: a damaged header word failed unlockAll's range assertion (zig/fuzz).
+        locks.unlockAll(heap.fd, heap.writer_slots_max) catch {};
         if (!options.keep_mapping) heap.unmap();
         sys.close(heap.fd);
         heap.fd = -1;
@@ -383,11 +384,17 @@ pub const Heap = struct {
     fn allocHoldingMutex(heap: *Heap, size_bytes: u32, align_bytes: u32) Error!u64 {
         assert(heap.holds_mutex.load(.acquire));
         const h = heap.header();
+        // The cursor and size are file data that any writer may have damaged since attach:
+        // checked before use, or a cursor of 0 handed out the header itself and a huge or
+        // unaligned one overflowed or failed grow's assertions (found by zig/fuzz).
+        const size = @atomicLoad(u64, &h.size_bytes, .seq_cst);
         const cursor = @atomicLoad(u64, &h.alloc_cursor_bytes, .seq_cst);
+        if (size % heap.page_size_bytes != 0 or size > heap.reservation_bytes) return error.Corrupt;
+        if (cursor < header_.dataStartBytes(heap.writer_slots_max) or cursor > size) return error.Corrupt;
         const start = std.mem.alignForward(u64, cursor, align_bytes);
         const end = start + size_bytes;
         if (end > heap.reservation_bytes) return error.HeapFull;
-        if (end > @atomicLoad(u64, &h.size_bytes, .seq_cst)) try heap.grow(end);
+        if (end > size) try heap.grow(end);
         const mapped = try heap.refresh();
         assert(end <= mapped);
         // Publish last: only now is [start, end) taken. A crash before this leaks nothing.

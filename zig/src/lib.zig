@@ -389,4 +389,5 @@ test {
     _ = inherit;
     _ = @import("tests.zig");
     _ = @import("inherit_tests.zig");
+    _ = @import("damage_tests.zig");
 }

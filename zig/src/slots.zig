@@ -16,6 +16,9 @@ pub fn claim(heap: *Heap) Error!u32 {
     assert(heap.writer_slots_max >= 1 and heap.writer_slots_max <= header_.writer_slots_limit);
     heap.local_mutex.lock();
     defer heap.local_mutex.unlock();
+    // A high water past the slot count is a damaged header (verify says so too).
+    const high_water = @atomicLoad(u32, &heap.header().slots_high_water, .seq_cst);
+    if (high_water > heap.writer_slots_max) return error.Corrupt;
     var slot: u32 = 0;
     while (slot < heap.writer_slots_max) : (slot += 1) {
         // Our own lock would be granted again (same owner): skip what we already hold.
@@ -35,9 +38,9 @@ fn record(heap: *Heap, slot: u32) void {
     @atomicStore(u32, &entry.pid, sys.getpid(), .seq_cst);
     _ = @atomicRmw(u32, &entry.claims, .Add, 1, .seq_cst);
     @atomicStore(u32, &entry.state, 1, .seq_cst);
-    const h = heap.header();
-    const before = @atomicRmw(u32, &h.slots_high_water, .Max, slot + 1, .seq_cst);
-    assert(before <= heap.writer_slots_max);
+    // No assertion on the value it held: it is file data, and a writer damaging the header
+    // between claim's check and here failed one (zig/fuzz). verify reports such a header.
+    _ = @atomicRmw(u32, &heap.header().slots_high_water, .Max, slot + 1, .seq_cst);
 }
 
 pub fn release(heap: *Heap, slot: u32) Error!void {

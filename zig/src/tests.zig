@@ -22,24 +22,24 @@ const mode_either: u32 = 2;
 
 /// Two handles of one process are separate lock owners only with OFD locks (Linux).
 /// Elsewhere these tests skip.
-fn requireOfdLocks() !void {
+pub fn requireOfdLocks() !void {
     if (!locks.ofd_supported) return error.SkipZigTest;
 }
 
-fn neg(status: Status) i32 {
+pub fn neg(status: Status) i32 {
     return status.negative();
 }
 
-fn negFloat(status: Status) f64 {
+pub fn negFloat(status: Status) f64 {
     return @floatFromInt(status.negative());
 }
 
 /// A fresh 0700 folder under /tmp, removed with its files at the end of a test.
-const TestDir = struct {
+pub const TestDir = struct {
     path_buffer: [128]u8 = undefined,
     path_len: usize = 0,
 
-    fn init() !TestDir {
+    pub fn init() !TestDir {
         var dir: TestDir = .{};
         var random: [6]u8 = undefined;
         sys.randomBytes(&random);
@@ -50,15 +50,15 @@ const TestDir = struct {
         return dir;
     }
 
-    fn path(dir: *const TestDir) [:0]const u8 {
+    pub fn path(dir: *const TestDir) [:0]const u8 {
         return dir.path_buffer[0..dir.path_len :0];
     }
 
-    fn file(dir: *const TestDir, buffer: []u8, name: []const u8) [:0]const u8 {
+    pub fn file(dir: *const TestDir, buffer: []u8, name: []const u8) [:0]const u8 {
         return std.fmt.bufPrintZ(buffer, "{s}/{s}", .{ dir.path(), name }) catch unreachable;
     }
 
-    fn deinit(dir: *const TestDir) void {
+    pub fn deinit(dir: *const TestDir) void {
         var opened = std.fs.openDirAbsolute(dir.path(), .{ .iterate = true }) catch return;
         defer opened.close();
         var iterator = opened.iterate();
@@ -75,17 +75,17 @@ fn exists(path: [:0]const u8) bool {
     return (sys.lstatAt(sys.cwd_fd, path) catch null) != null;
 }
 
-fn headerOf(handle: i32) *Header {
+pub fn headerOf(handle: i32) *Header {
     return @ptrCast(@alignCast(lib.mp_heap_base(@intCast(handle)).?));
 }
 
-fn create(path: [:0]const u8, size_initial_bytes: u32, size_max_bytes: f64, slots: u32) !u32 {
+pub fn create(path: [:0]const u8, size_initial_bytes: u32, size_max_bytes: f64, slots: u32) !u32 {
     const handle = lib.mp_heap_open(path, mode_create, size_initial_bytes, size_max_bytes, slots);
     try testing.expect(handle >= 1);
     return @intCast(handle);
 }
 
-fn attach(path: [:0]const u8) !u32 {
+pub fn attach(path: [:0]const u8) !u32 {
     const handle = lib.mp_heap_open(path, mode_attach, 0, 0, 0);
     try testing.expect(handle >= 1);
     return @intCast(handle);
