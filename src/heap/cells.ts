@@ -1,13 +1,28 @@
 /**
  * Per-writer cells: the storage behind every hot-path update.
  *
- * The algorithm. A cell block is `count` 8-byte cells that one series needs. It is
- * allocated once, but exists in every writer slot: slot `s` owns the copy at
- * `offset + s * strideBytes`. An isolate writes only the copy of its own slot, so an
- * update is a plain typed-array store: no atomics, no FFI call, no cache line shared with
- * another writer (stripes are whole 4 KiB pages apart). A reader combines the copies of
- * every slot ever claimed; the copy of a dead isolate keeps its values, and the next
- * isolate to claim that slot continues from them, so counters never go backwards.
+ * The algorithm. A series needs `count` 8-byte cells (its cell count, in its directory
+ * record). They exist only for the writer slots that touched the series: each such slot
+ * has its own **copy** of them, and an isolate writes only its own slot's copy, so an
+ * update is a plain typed-array store: no atomics, no FFI call, no cache line shared
+ * with another writer. A reader combines the copies; the copy of a dead isolate keeps
+ * its values, and the next isolate to claim that slot continues from them, so counters
+ * never go backwards. A series written by 2 of 1,024 slots costs 2 copies.
+ *
+ * - First touch: when an isolate first binds a series (a new label set in this
+ *   isolate), it looks for its slot's copy on the series' list; finding none, it
+ *   allocates one from its slot's arena (arena.ts: per-slot chunks, a lock only for a
+ *   new chunk, so copies of different writers are in different pages) and pushes it on
+ *   the list with a CAS on the list head, the record's `copies` word (copies.ts has the
+ *   layout). A heap that cannot grow fails there, with a `no_space` HeapError, before
+ *   anything is published: existing copies are untouched.
+ * - The list is append-only (copies are never removed), its links written before the
+ *   CAS that publishes a copy, so a reader loading the head atomically and walking it
+ *   without a lock sees each copy whole or not at all. Each copy records its slot, so
+ *   the liveness and seqlock logic below stays per slot.
+ * - Adoption: an isolate that claims a dead isolate's slot finds that slot's copies on
+ *   the lists and continues them, and repairs their sequence words first
+ *   ({@link repairAdoptedSlot}, run by the heap when the slot is claimed).
  *
  * Cell 0 of every copy is the control cell, two int32 words:
  * - word 0, the epoch the copy's data belongs to. Each series has an epoch word in its
@@ -15,7 +30,10 @@
  *   its epoch equals the series'. A writer compares the two before each update and, when
  *   they differ, zeroes its own data cells and then publishes the new epoch
  *   ({@link WriterCells.renew}). So a reset is one atomic add, and no process ever writes
- *   another's cells.
+ *   another's cells. A new copy is published one epoch behind the series (it holds
+ *   nothing yet, and readers skip it): its first update renews it like any copy after a
+ *   reset, at the epoch current then, which also revives a removed series. So a writer
+ *   that first touches a series after a reset counts from zero in the current epoch.
  * - word 1, a sequence number for types whose update spans several cells (a seqlock):
  *   odd while the writer is mid-update. Readers retry until they read the same even
  *   value before and after; after `seqRetriesMax` tries they check that the writer is
@@ -32,29 +50,21 @@
  *   `Atomics.store` is an 8 ns call, bench/histogram_observe.bench.ts), the sequence is
  *   written with plain stores; elsewhere with `Atomics.store`.
  *
- * Blocks are carved from chunks of `stripeBytes * writerSlotsMax` bytes; a block larger
- * than one stripe gets a chunk of its own with a wider stride.
- *
  * @module
  */
 
+import { checkCopy, findCopy, linkBytes, pushCopy } from "./copies.ts";
 import { Directory, RecordField } from "./directory.ts";
-import type { Heap } from "./heap.ts";
-import { Root } from "./layout.ts";
-import { host } from "../native/index.ts";
+import { type Heap, onSlotAdopted } from "./heap.ts";
+import { HeapError, host } from "../native/index.ts";
 
 /** Whether the seqlock's writer side may use plain stores (see the module comment). */
 const plainStoresOrdered = host.plainStoresOrdered;
 
-/** Bytes of one slot's stripe in a shared chunk: one page, so writers never share a line. */
-export const stripeBytes = 4096;
-
-/** Where a cell block lives. */
+/** Where a series' cells are: the list of its writers' copies. */
 export interface CellBlock {
-  /** Offset of slot 0's copy. */
-  readonly offset: number;
-  /** Bytes between the copies of consecutive slots. */
-  readonly strideBytes: number;
+  /** Byte offset of the word holding the list's head (the series record's `copies` field). */
+  readonly head: number;
   /** 8-byte cells per copy, the control cell included. */
   readonly count: number;
 }
@@ -69,29 +79,23 @@ const liveWaitsMax = 1000;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * Allocates a cell block; the caller holds the heap lock. Crash-safe: the chunk is
- * allocated before the roots name it, and a block is handed out before the used-bytes
- * root is raised, so a crash can only leak bytes.
+ * The record storage of a series with `dataCells` data cells per writer copy. Nothing
+ * is allocated: each writer allocates its copy when it first touches the series.
+ *
+ * @example
+ * ```ts
+ * directory.insertLocked(RecordKind.series, metric, key, value, { ...cellsStorage(2), sharedOffset: 0 });
+ * ```
  */
-export function allocCellsLocked(heap: Heap, dataCells: number): CellBlock {
-  if (!Number.isInteger(dataCells) || dataCells < 1) throw new RangeError(`A cell block needs at least one data cell, got ${dataCells}`);
-  const count = dataCells + controlCells;
-  const bytes = count * 8;
-  if (bytes > stripeBytes) {
-    const strideBytes = Math.ceil(bytes / stripeBytes) * stripeBytes;
-    return { offset: heap.allocLocked(strideBytes * heap.writerSlotsMax, stripeBytes), strideBytes, count };
+export function cellsStorage(dataCells: number): { readonly cellsCount: number } {
+  if (!Number.isInteger(dataCells) || dataCells < 1 || dataCells > dataCellsMax) {
+    throw new RangeError(`A series needs from 1 to ${dataCellsMax} data cells, got ${dataCells}`);
   }
-  let chunk = heap.root(Root.cellChunk);
-  let used = heap.root(Root.cellChunkUsedBytes);
-  if (chunk === 0 || used + bytes > stripeBytes) {
-    chunk = heap.allocLocked(stripeBytes * heap.writerSlotsMax, stripeBytes);
-    used = 0;
-    heap.setRoot(Root.cellChunkUsedBytes, 0);
-    heap.setRoot(Root.cellChunk, chunk);
-  }
-  heap.setRoot(Root.cellChunkUsedBytes, used + bytes);
-  return { offset: chunk + used, strideBytes: stripeBytes, count };
+  return { cellsCount: dataCells + controlCells };
 }
+
+/** The most data cells a series may have (a copy of 128 KiB). */
+export const dataCellsMax = 16383;
 
 /**
  * This isolate's copy of a series' cells: what its hot path writes.
@@ -113,8 +117,12 @@ export class WriterCells {
   readonly #onRenew: () => void;
 
   constructor(heap: Heap, block: CellBlock, seriesEpoch: Int32Array, onRenew: () => void = () => {}) {
-    heap.ensure(block.offset + block.strideBytes * heap.writerSlotsMax);
-    const offset = block.offset + heap.slot * block.strideBytes;
+    if (!(block.count > controlCells && block.count <= dataCellsMax + controlCells)) {
+      throw new HeapError("corrupt", `A series record at byte ${block.head} of heap ${heap.path} gives ${block.count} cells: the file is damaged`);
+    }
+    let copy = findCopy(heap, block.head, heap.slot); // an adopted slot continues its predecessor's copy
+    if (copy === 0) copy = pushCopy(heap, block.head, block.count, (Atomics.load(seriesEpoch, 0) - 1) | 0);
+    const offset = copy + linkBytes;
     this.f64 = heap.float64View(offset, block.count);
     this.i32 = heap.int32View(offset, block.count * 2);
     this.seriesEpoch = seriesEpoch;
@@ -147,11 +155,11 @@ export class WriterCells {
 }
 
 /**
- * Reads one slot's copy of a block into `scratch` (data cell `i` into `scratch[i]`),
+ * Reads one slot's copy of a series into `scratch` (data cell `i` into `scratch[i]`),
  * consistently: never in the middle of one of its writer's updates. A cell whose
  * `intCells` entry is 1 is read as the int32 in its first word, others as doubles.
- * Returns false, leaving `scratch` undefined, when the copy belongs to another epoch
- * (it holds nothing of the series' current values).
+ * Returns false, leaving `scratch` undefined, when the slot has no copy of the series or
+ * its copy belongs to another epoch (it holds nothing of the series' current values).
  */
 export function readSlot(
   heap: Heap,
@@ -161,7 +169,9 @@ export function readSlot(
   scratch: Float64Array,
   intCells?: Uint8Array,
 ): boolean {
-  const base = block.offset + slot * block.strideBytes;
+  const copy = findCopy(heap, block.head, slot);
+  if (copy === 0) return false;
+  const base = copy + linkBytes;
   heap.ensure(base + block.count * 8);
   const dataCells = block.count - controlCells;
   for (let waits = 0; waits <= liveWaitsMax; waits++) {
@@ -213,12 +223,19 @@ export function sumSlots(
   intCells?: Uint8Array,
 ): void {
   totals.fill(0);
-  const slots = heap.slotsHighWater();
-  heap.ensure(block.offset + block.strideBytes * slots);
   const dataCells = block.count - controlCells;
-  for (let slot = 0; slot < slots; slot++) {
-    if (!readSlot(heap, block, slot, epoch, scratch, intCells)) continue;
-    for (let i = 0; i < dataCells; i++) totals[i] += scratch[i];
+  // Walk the list once; each copy is read through readSlot from the link that names it,
+  // so readSlot's own walk stops at its first step.
+  let link = block.head;
+  for (let steps = 0; ; steps++) {
+    const copy = Atomics.load(heap.i32, link / 4) >>> 0;
+    if (copy === 0) return;
+    checkCopy(heap, copy, block.head, steps);
+    const slot = heap.u32[copy / 4 + 1];
+    if (readSlot(heap, { head: link, count: block.count }, slot, epoch, scratch, intCells)) {
+      for (let i = 0; i < dataCells; i++) totals[i] += scratch[i];
+    }
+    link = copy; // the copy's next word
   }
 }
 
@@ -240,8 +257,9 @@ export function repairAdoptedSlot(heap: Heap): number {
     for (const record of records) {
       const block = cellBlockOf(directory, record);
       if (block.count === 0) continue; // shared storage only (gauges)
-      const word = (block.offset + heap.slot * block.strideBytes) / 4 + 1;
-      heap.ensure(word * 4 + 4);
+      const copy = findCopy(heap, block.head, heap.slot);
+      if (copy === 0) continue;
+      const word = (copy + linkBytes) / 4 + 1;
       const sequence = Atomics.load(heap.i32, word);
       if ((sequence & 1) === 0) continue;
       Atomics.store(heap.i32, word, sequence + 1);
@@ -251,11 +269,9 @@ export function repairAdoptedSlot(heap: Heap): number {
   return repaired;
 }
 
-/** The cell block a directory record points at. */
+onSlotAdopted(repairAdoptedSlot);
+
+/** Where the cells of the series at directory record `record` are. */
 export function cellBlockOf(directory: Directory, record: number): CellBlock {
-  return {
-    offset: directory.field(record, RecordField.cellsOffset),
-    strideBytes: directory.field(record, RecordField.cellsStrideBytes),
-    count: directory.field(record, RecordField.cellsCount),
-  };
+  return { head: record + RecordField.copies, count: directory.field(record, RecordField.cellsCount) };
 }

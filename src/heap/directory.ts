@@ -42,8 +42,11 @@ export const RecordField = {
   keyBytes: 12,
   valueBytes: 16,
   parent: 20,
-  cellsOffset: 24,
-  cellsStrideBytes: 28,
+  /**
+   * Series records: the head of the lock-free list of writers' copies of its cells
+   * (cells.ts); 0 until the first writer touches the series. Changed only by CAS.
+   */
+  copies: 24,
   /** Metric records: holders (below) that hold it through a heap-wide registry. */
   heapWideHolders: 28,
   cellsCount: 32,
@@ -67,8 +70,7 @@ export const keyBytesMax = 16384;
 
 /** Storage a new record points at, prepared under the same lock. */
 export interface RecordStorage {
-  readonly cellsOffset?: number;
-  readonly cellsStrideBytes?: number;
+  /** 8-byte cells of each writer's copy, the control cell included (cells.ts). */
   readonly cellsCount?: number;
   readonly sharedOffset?: number;
 }
@@ -135,8 +137,8 @@ export class Directory {
     u32[at + RecordField.keyBytes / 4] = key.byteLength;
     u32[at + RecordField.valueBytes / 4] = value.byteLength;
     u32[at + RecordField.parent / 4] = parent;
-    u32[at + RecordField.cellsOffset / 4] = storage.cellsOffset ?? 0;
-    u32[at + RecordField.cellsStrideBytes / 4] = storage.cellsStrideBytes ?? 0;
+    u32[at + RecordField.copies / 4] = 0; // no copies yet: each writer adds its own (cells.ts)
+    u32[at + RecordField.heapWideHolders / 4] = 0;
     u32[at + RecordField.cellsCount / 4] = storage.cellsCount ?? 0;
     u32[at + RecordField.sharedOffset / 4] = storage.sharedOffset ?? 0;
     heap.f64[(record + RecordField.createdMs) / 8] = Date.now();

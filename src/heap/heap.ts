@@ -6,15 +6,16 @@
  * extends this isolate's mapping when another process has grown the file, and replaces
  * the whole-heap views; views made earlier (metric cells) keep working.
  *
- * Each heap claims one writer slot for this isolate when it opens: the stripe of every
- * cell chunk that only this isolate writes (see cells.ts).
+ * Each heap claims one writer slot for this isolate when it opens: the slot whose copies
+ * of series cells, in its own arena, only this isolate writes (see cells.ts, arena.ts).
+ * Adopting a dead isolate's slot runs the hooks registered with {@link onSlotAdopted}
+ * (cells.ts repairs the copies it finds there), so this file imports nothing above it.
  *
  * @module
  */
 
 import { check, HeapError, native, OpenMode } from "../native/index.ts";
 import { rootsOffsetBytes, slotEntryBytes, slotsHighWaterOffsetBytes, slotTableOffsetBytes, writerSlotsMaxOffsetBytes } from "./layout.ts";
-import { repairAdoptedSlot } from "./cells.ts";
 import { defaultFolder } from "./default_folder.ts";
 
 /** How a heap is opened. */
@@ -30,7 +31,10 @@ export interface HeapOptions {
   readonly sizeInitialBytes?: number;
   /** Largest size the heap may grow to. Default 1 GiB; at most 4 GiB - 4 KiB. */
   readonly sizeMaxBytes?: number;
-  /** How many isolates (processes and worker threads) may write at once. Default 64, at most 256. */
+  /**
+   * How many isolates (processes and worker threads) may write at once. Default 1024, at
+   * most 4096. A slot no isolate claimed costs its 16-byte slot-table entry only.
+   */
   readonly writerSlotsMax?: number;
   /**
    * How long creating a metric or a new label set may wait for the heap lock while
@@ -46,7 +50,27 @@ const closeKeepMapping = 2;
 /** The lock_timeout status (zig/ABI.md). */
 const lockTimeoutStatus = 19;
 
-const defaults = { sizeInitialBytes: 1 << 20, sizeMaxBytes: 2 ** 30, writerSlotsMax: 64, lockTimeoutMs: 3000 };
+const defaults = { sizeInitialBytes: 1 << 20, sizeMaxBytes: 2 ** 30, writerSlotsMax: 1024, lockTimeoutMs: 3000 };
+/** Slot-table entry limit of the native core (zig/src/header.zig writer_slots_limit). */
+const writerSlotsLimit = 4096;
+
+/** What runs when this isolate's new slot was a dead isolate's (see {@link onSlotAdopted}). */
+const slotAdoptedHooks: ((heap: Heap) => void)[] = [];
+
+/**
+ * Registers a hook run once whenever a heap opens in a writer slot that a dead isolate
+ * held, before anything is written through it. The layer that owns the cells registers
+ * its repair here (cells.ts), so this file does not import it.
+ *
+ * @example
+ * ```ts
+ * onSlotAdopted((heap) => console.log(`adopted slot ${heap.slot} of ${heap.path}`));
+ * ```
+ */
+export function onSlotAdopted(hook: (heap: Heap) => void): void {
+  if (!slotAdoptedHooks.includes(hook)) slotAdoptedHooks.push(hook);
+}
+
 const modes = { attach: OpenMode.attachOnly, create: OpenMode.createOnly, open: OpenMode.attachOrCreate } as const;
 
 function checkOption(name: string, value: number, min: number, max: number): number {
@@ -87,6 +111,7 @@ export class Heap {
   #i32!: Int32Array;
   #f64!: Float64Array;
   #closed = false;
+  #holdsLock = false;
 
   private constructor(path: string, handle: number, lockTimeoutMs: number) {
     this.path = path;
@@ -108,7 +133,7 @@ export class Heap {
     const claims = Atomics.load(this.#i32, (slotTableOffsetBytes + this.slot * slotEntryBytes + 4) / 4);
     if (claims > 1) {
       try {
-        repairAdoptedSlot(this); // a writer killed mid-update may have left its sequence words odd
+        for (const hook of slotAdoptedHooks) hook(this); // a writer killed mid-update may have left its sequence words odd
       } catch (error) {
         native.slotRelease(handle, this.slot);
         native.heapClose(handle, 0);
@@ -128,7 +153,7 @@ export class Heap {
   static open(options: HeapOptions = {}): Heap {
     const initial = checkOption("sizeInitialBytes", options.sizeInitialBytes ?? defaults.sizeInitialBytes, 65536, 2 ** 32 - 4096);
     const max = checkOption("sizeMaxBytes", options.sizeMaxBytes ?? defaults.sizeMaxBytes, initial, 2 ** 32 - 4096);
-    const slots = checkOption("writerSlotsMax", options.writerSlotsMax ?? defaults.writerSlotsMax, 1, 256);
+    const slots = checkOption("writerSlotsMax", options.writerSlotsMax ?? defaults.writerSlotsMax, 1, writerSlotsLimit);
     const lockTimeoutMs = checkOption("lockTimeoutMs", options.lockTimeoutMs ?? defaults.lockTimeoutMs, 1, 600_000);
     if (options.path === undefined) {
       const made = native.heapCreateDefault(defaultFolder(), initial, max, slots);
@@ -205,11 +230,27 @@ export class Heap {
     if (taken === -lockTimeoutStatus) throw this.#lockTimeoutError();
     check(taken, `lock heap ${this.path}`);
     if (taken === 1) this.recoveries++;
+    this.#holdsLock = true;
     try {
       return fn();
     } finally {
+      this.#holdsLock = false;
       native.heapUnlock(this.handle);
     }
+  }
+
+  /**
+   * Allocates zeroed bytes, taking the heap lock unless this isolate holds it already
+   * (inside {@link withLock}).
+   *
+   * @example
+   * ```ts
+   * const chunk = heap.alloc(16384, 4096);
+   * ```
+   */
+  alloc(sizeBytes: number, alignBytes = 8): number {
+    if (this.#holdsLock) return this.allocLocked(sizeBytes, alignBytes);
+    return this.withLock(() => this.allocLocked(sizeBytes, alignBytes));
   }
 
   /** Allocates zeroed bytes; the caller holds the lock ({@link withLock}). */

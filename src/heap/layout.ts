@@ -12,7 +12,7 @@ export const rootsOffsetBytes = 256;
 export const writerSlotsMaxOffsetBytes = 20;
 /** Byte offset of `slots_high_water` (u32, atomic) in the header. */
 export const slotsHighWaterOffsetBytes = 28;
-/** Byte offset of the slot table; 16 bytes per slot: pid, claims, state, reserved. */
+/** Byte offset of the slot table; 16 bytes per slot: pid, claims, state, arena chunk (arena.ts). */
 export const slotTableOffsetBytes = 4096;
 /** Bytes per slot-table entry. */
 export const slotEntryBytes = 16;
@@ -23,10 +23,8 @@ export const Root = {
   directoryTable: 0,
   /** Number of buckets (a power of two). */
   directoryBuckets: 1,
-  /** Offset of the cell chunk being filled (0 when none). */
-  cellChunk: 2,
-  /** Bytes of each slot's stripe already handed out in that chunk. */
-  cellChunkUsedBytes: 3,
+  // Words 2 and 3 held format 2's shared cell chunk; cells are now in per-slot arenas
+  // (arena.ts, whose chunk is in the slot table's reserved word).
   /** Number of metric records (informational; raised after publication). */
   metricCount: 4,
 } as const;

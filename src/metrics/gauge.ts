@@ -38,7 +38,7 @@
  * @module
  */
 
-import { allocCellsLocked, readSlot, type WriterCells } from "../heap/cells.ts";
+import { cellsStorage, readSlot, type WriterCells } from "../heap/cells.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { Heap } from "../heap/heap.ts";
 import { slotEntryBytes, slotTableOffsetBytes } from "../heap/layout.ts";
@@ -605,11 +605,8 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
 
   protected allocateSeriesLocked(): RecordStorage {
     if (this.mode === "shared") return { sharedOffset: this.heap.allocLocked(8, 8) };
-    const block = allocCellsLocked(this.heap, dataCells);
     return {
-      cellsOffset: block.offset,
-      cellsStrideBytes: block.strideBytes,
-      cellsCount: block.count,
+      ...cellsStorage(dataCells),
       sharedOffset: this.mode === "sum" ? this.heap.allocLocked(8, 8) : 0,
     };
   }

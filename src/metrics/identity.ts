@@ -154,8 +154,8 @@ export function claimInstance(
     if (recyclable !== 0) return { record: recyclable, recycledSeries: removeEverySeriesLocked(shared, recyclable) };
     if (free < 0) throw new RangeError(`Metric "${name}" has ${instancesMax} instances held at once, the most allowed: clear() registries you no longer use`);
     const storage = allocate();
-    if (storage.cellsCount !== undefined || storage.cellsStrideBytes !== undefined) {
-      throw new TypeError(`Metric-level storage of "${name}" may not use cellsCount or cellsStrideBytes: those fields count holders`);
+    if (storage.cellsCount !== undefined) {
+      throw new TypeError(`Metric-level storage of "${name}" may not use cellsCount: that field counts holders`);
     }
     return { record: directory.insertLocked(RecordKind.metric, 0, instanceKey(name, free), value, storage), recycledSeries: [] };
   }

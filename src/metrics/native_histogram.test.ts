@@ -4,7 +4,8 @@ import { Heap } from "../heap/heap.ts";
 import type { HistogramFamily, HistogramSeries, NativeHistogramSnapshot } from "../exposition/snapshot.ts";
 import { defaultBuckets, Histogram, type HistogramConfiguration } from "./histogram.ts";
 import { nativeCells, tableCapacity } from "./native_buckets.ts";
-import { controlCells, stripeBytes } from "../heap/cells.ts";
+import { controlCells } from "../heap/cells.ts";
+import { chunkBytesMin } from "../heap/arena.ts";
 import { Registry } from "./registry.ts";
 import { nativeBucketIndex, reduceIndex } from "./native_schema.ts";
 import { withHeap } from "../../test/support/heap.ts";
@@ -367,5 +368,5 @@ test("sizes: with the defaults (11 classic buckets, budget 160) a writer's copy 
   assert.equal(nativeCells(settings), 4 + 2 * 222);
   const classicCells = 2 * (defaultBuckets.length + 1) + 1;
   assert.equal((controlCells + classicCells + nativeCells(settings)) * 8, 3792);
-  assert.ok((controlCells + classicCells + nativeCells(settings)) * 8 <= stripeBytes);
+  assert.ok((controlCells + classicCells + nativeCells(settings)) * 8 <= chunkBytesMin); // one copy fits a slot's first arena chunk
 });

@@ -44,7 +44,10 @@ const explanations: Record<StatusName, string> = {
   truncated: "the heap file is shorter than its header says (truncated or damaged); remove it",
   corrupt: "the heap header is inconsistent (damaged); remove the file",
   heap_full: "the heap reached its maximum size; raise the maximum or lower label cardinality",
-  no_space: "the file system has no space left to grow the heap (is /dev/shm full?)",
+  no_space:
+    "the file system holding the heap is full (a small /dev/shm: Docker and Kubernetes give 64 MiB); set MPMETRICS_HEAP to a path on a larger tmpfs, " +
+    "or give the container more shared memory (docker run --shm-size=512m; Kubernetes: an emptyDir volume with medium Memory on /dev/shm). " +
+    "Existing series keep working",
   io_error: "a system call failed",
   no_free_slot: "every writer slot is held by a live process or thread; raise writerSlotsMax when creating the heap",
   bad_handle: "the heap is closed",

@@ -8,10 +8,15 @@ const mutex_ = @import("mutex.zig");
 const assert = std.debug.assert;
 
 pub const magic: [8]u8 = "MPMHEAP1".*;
-/// 2: the heap lock is mutex.zig's own lock (version 1 held a pthread mutex).
-pub const format_version: u32 = 2;
+/// 3: series cells are per-writer copies on lists in per-slot arenas (src/heap/cells.ts),
+/// and the slot table's reserved word is the slot's arena chunk; 2 held every slot's
+/// cells in fixed stripes. 2: the heap lock is mutex.zig's own lock (1: a pthread mutex).
+pub const format_version: u32 = 3;
 pub const header_size_bytes: u32 = 4096;
-pub const writer_slots_limit: u32 = 256;
+/// Unclaimed slots cost only their 16-byte slot-table entry (cells are allocated by the
+/// writers that touch a series), so the limit is set by hosts, not by memory: 4096 is a
+/// 64-core host running 64 workers with dozens of worker threads each.
+pub const writer_slots_limit: u32 = 4096;
 /// Heap files stay below 4 GiB so that offsets cross the ABI as u32.
 pub const size_max_limit_bytes: u64 = (1 << 32) - 4096;
 pub const roots_count: u32 = 64;
@@ -166,6 +171,7 @@ const testing = std.testing;
 test "data starts after the slot table on a 4096 boundary" {
     try testing.expectEqual(@as(u64, 8192), dataStartBytes(1));
     try testing.expectEqual(@as(u64, 8192), dataStartBytes(256));
+    try testing.expectEqual(@as(u64, 4096 + 65536), dataStartBytes(4096));
 }
 
 test "layout word records lock size, page size, endianness and libc" {

@@ -64,6 +64,9 @@ pub const Config = struct {
 
 pub const Locked = enum { clean, recovered };
 
+/// The most a growth adds beyond what the allocation needs.
+const growth_slack_max_bytes: u64 = 4 << 20;
+
 pub const Heap = struct {
     fd: sys.fd_t,
     base: mapping.Base,
@@ -85,7 +88,7 @@ pub const Heap = struct {
     /// The pid that held the lock when this handle's last take timed out (0: none yet).
     lock_holder_pid: std.atomic.Value(u32),
     /// The slots this handle holds the kernel lock of. Guarded by local_mutex.
-    slots_held: std.bit_set.IntegerBitSet(header_.writer_slots_limit),
+    slots_held: std.bit_set.StaticBitSet(header_.writer_slots_limit),
     /// The file as opened, to check the path still names it before unlinking.
     identity: sys.Stat,
     path_buffer: [sys.path_max_bytes]u8,
@@ -402,16 +405,28 @@ pub const Heap = struct {
         return start;
     }
 
-    /// Grows the file to hold end_bytes: at least doubling, capped at the maximum. The
-    /// file is allocated before size_bytes says so, so no one maps unbacked pages.
+    /// Grows the file to hold end_bytes, plus slack of a quarter of its size (at most
+    /// growth_slack_max_bytes) so that growth is rare but a big heap never asks the file
+    /// system for far more than it uses. When the file system refuses the slack (a nearly
+    /// full tmpfs), the bare need is tried once more before reporting NoSpace. The file is
+    /// allocated before size_bytes says so, so no one maps unbacked pages (no SIGBUS):
+    /// a refused posix_fallocate leaves size_bytes, and every mapping, as they were.
     fn grow(heap: *Heap, end_bytes: u64) Error!void {
         const h = heap.header();
         const size = @atomicLoad(u64, &h.size_bytes, .seq_cst);
         assert(end_bytes > size and end_bytes <= heap.reservation_bytes);
         const needed = std.mem.alignForward(u64, end_bytes, heap.page_size_bytes);
-        const size_new = @min(@max(needed, size * 2), heap.reservation_bytes);
+        const slack = std.mem.alignBackward(u64, @min(size / 4, growth_slack_max_bytes), heap.page_size_bytes);
+        var size_new = @min(needed + slack, heap.reservation_bytes);
         assert(size_new >= end_bytes and size_new % heap.page_size_bytes == 0);
-        try sys.allocate(heap.fd, size, size_new - size);
+        sys.allocate(heap.fd, size, size_new - size) catch |err| switch (err) {
+            error.NoSpace => {
+                if (size_new == needed) return err;
+                size_new = needed;
+                try sys.allocate(heap.fd, size, size_new - size);
+            },
+            else => return err,
+        };
         @atomicStore(u64, &h.size_bytes, size_new, .seq_cst);
     }
 };

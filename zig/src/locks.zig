@@ -9,6 +9,7 @@ const builtin = @import("builtin");
 const c = std.c;
 const posix = std.posix;
 const Error = @import("status.zig").Error;
+const header_ = @import("header.zig");
 
 const assert = std.debug.assert;
 
@@ -17,7 +18,7 @@ pub const attach_lock_offset: u64 = 1 << 40;
 
 /// The holder of slot i holds a write lock on this byte.
 pub fn slotLockOffset(slot: u32) u64 {
-    assert(slot < 256);
+    assert(slot < header_.writer_slots_limit);
     return attach_lock_offset + 1 + slot;
 }
 
@@ -69,7 +70,7 @@ pub fn trySet(fd: posix.fd_t, offset: u64, kind: Kind) Error!bool {
 /// description, and with it its OFD locks, alive.
 pub fn unlockAll(fd: posix.fd_t, slots_max: u32) Error!void {
     assert(fd >= 0);
-    assert(slots_max >= 1 and slots_max <= 256);
+    assert(slots_max >= 1 and slots_max <= header_.writer_slots_limit);
     var lock = flockFor(.unlock, attach_lock_offset);
     lock.len = 1 + @as(c.off_t, slots_max);
     var retries: u32 = 0;

@@ -134,7 +134,7 @@ test "create, attach, share memory, close" {
     const h2 = headerOf(@intCast(second));
     try testing.expect(h1 != h2); // two mappings of one file
     try testing.expectEqualSlices(u8, "MPMHEAP1", &h2.magic);
-    try testing.expectEqual(@as(u32, 2), h2.format_version);
+    try testing.expectEqual(@as(u32, 3), h2.format_version);
     try testing.expectEqual(@as(u32, 8), h2.writer_slots_max);
     try testing.expectEqual(@as(u64, 16 * 1024 * 1024), h2.size_max_bytes);
     // size_initial_bytes rounded up to pages; the cursor starts after the slot table.
@@ -183,7 +183,7 @@ test "invalid arguments are refused" {
     const invalid = neg(.invalid_argument);
     try testing.expectEqual(invalid, lib.mp_heap_open(path, 3, 0, 4 * mib, 4));
     try testing.expectEqual(invalid, lib.mp_heap_open(path, mode_create, 0, 4 * mib, 0));
-    try testing.expectEqual(invalid, lib.mp_heap_open(path, mode_create, 0, 4 * mib, 257));
+    try testing.expectEqual(invalid, lib.mp_heap_open(path, mode_create, 0, 4 * mib, 4097));
     try testing.expectEqual(invalid, lib.mp_heap_open(path, mode_create, 0, std.math.nan(f64), 4));
     try testing.expectEqual(invalid, lib.mp_heap_open(path, mode_create, 0, -1, 4));
     try testing.expectEqual(invalid, lib.mp_heap_open(path, mode_create, 0, 4 * mib + 0.5, 4));
@@ -221,7 +221,7 @@ test "files that are not usable heaps get exact statuses" {
     try writeFile(empty, "", 0o600);
     try testing.expectEqual(neg(.not_a_heap), lib.mp_heap_open(empty, mode_attach, 0, 0, 0));
     const short = dir.file(&buffer, "short");
-    try writeFile(short, "MPMHEAP1\x02\x00\x00\x00", 0o600);
+    try writeFile(short, "MPMHEAP1\x03\x00\x00\x00", 0o600);
     try testing.expectEqual(neg(.truncated), lib.mp_heap_open(short, mode_attach, 0, 0, 0));
     const world = dir.file(&buffer, "world");
     try makeClosedHeap(world);
@@ -254,7 +254,10 @@ test "damaged heaps get exact statuses" {
     // Version 1 (a pthread mutex in the header) is refused, not reinterpreted.
     try patchFile(path, 8, std.mem.asBytes(&@as(u32, 1)));
     try testing.expectEqual(neg(.version_mismatch), attach_only(path));
+    // So is version 2 (every slot's cells in fixed stripes).
     try patchFile(path, 8, std.mem.asBytes(&@as(u32, 2)));
+    try testing.expectEqual(neg(.version_mismatch), attach_only(path));
+    try patchFile(path, 8, std.mem.asBytes(&@as(u32, 3)));
     const layout = header_.layoutWord(sys.pageSizeBytes());
     try patchFile(path, 12, std.mem.asBytes(&(layout ^ 0xff)));
     try testing.expectEqual(neg(.layout_mismatch), attach_only(path));
@@ -310,8 +313,9 @@ test "alloc: alignment, zero fill, growth keeps addresses and values" {
         try testing.expectEqual(@as(f64, 0), @mod(offset, @as(f64, @floatFromInt(alignment))));
         previous_end = offset + 100;
     }
-    // Grow through several doublings: 8 KiB initial to well past 1 MiB.
-    var doublings: u32 = 0;
+    // Grow several times: 8 KiB initial to well past 1 MiB, each growth the need plus a
+    // quarter of the size, so the file never holds more than 5/4 of the need plus a page.
+    var growths: u32 = 0;
     var size_before: u64 = headerOf(@intCast(handle)).size_bytes;
     var round: u32 = 0;
     while (round < 40) : (round += 1) {
@@ -321,11 +325,12 @@ test "alloc: alignment, zero fill, growth keeps addresses and values" {
         try testing.expect(std.mem.allEqual(u8, bytes, 0)); // zero-filled
         @memset(bytes, 0xab);
         const size_now = headerOf(@intCast(handle)).size_bytes;
-        if (size_now > size_before) doublings += 1;
+        if (size_now > size_before) growths += 1;
+        try testing.expect(@as(f64, @floatFromInt(size_now)) <= (offset + 65536) * 1.25 + 4096);
         size_before = size_now;
         try testing.expect(lib.mp_heap_mapped_bytes(handle) >= offset + 65536);
     }
-    try testing.expect(doublings >= 5);
+    try testing.expect(growths >= 5);
     try testing.expectEqual(@as(u64, 0x1234_5678_9abc_def0), cell.*); // same address, same value
     try testing.expectEqual(@intFromPtr(base), @intFromPtr(lib.mp_heap_base(handle).?));
     try testing.expectEqual(@as(i32, 0), lib.mp_heap_verify(handle));
@@ -541,6 +546,29 @@ test "slots: lowest free, one owner per handle, release and reclaim, liveness" {
     try testing.expectEqual(@as(i32, 0), lib.mp_slot_claim(first));
     try testing.expectEqual(@as(u32, 3), slot0.claims);
     try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(first, 1));
+}
+
+test "slots: a heap of writer_slots_limit slots claims, checks and releases its last slot" {
+    try requireOfdLocks();
+    const dir = try TestDir.init();
+    defer dir.deinit();
+    var buffer: [256]u8 = undefined;
+    const path = dir.file(&buffer, "many_slots.mpm");
+    const limit = header_.writer_slots_limit;
+    try testing.expectEqual(@as(u32, 4096), limit);
+    const handle = try create(path, 0, 4 * mib, limit);
+    // The slot table (64 KiB) comes before the first allocation.
+    try testing.expectEqual(@as(f64, @floatFromInt(header_.dataStartBytes(limit))), lib.mp_heap_alloc(handle, 8, 8));
+    var slot: u32 = 0;
+    while (slot < limit) : (slot += 1) {
+        try testing.expectEqual(@as(i32, @intCast(slot)), lib.mp_slot_claim(handle));
+    }
+    try testing.expectEqual(neg(.no_free_slot), lib.mp_slot_claim(handle));
+    try testing.expectEqual(@as(i32, 1), lib.mp_slot_is_live(handle, limit - 1));
+    try testing.expectEqual(@as(i32, 0), lib.mp_slot_release(handle, limit - 1));
+    try testing.expectEqual(@as(u32, limit), headerOf(@intCast(handle)).slots_high_water);
+    try testing.expectEqual(@as(i32, 0), lib.mp_heap_verify(handle));
+    try testing.expectEqual(@as(i32, 1), lib.mp_heap_close(handle, 1));
 }
 
 test "a forked child dies holding a slot and the mutex: recovered, verified, adopted" {
