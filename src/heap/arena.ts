@@ -42,17 +42,17 @@ function arenaWord(slot: number): number {
 }
 
 /**
- * Allocates `sizeBytes` zeroed bytes, 8-aligned, from this isolate's slot's arena.
- * Without the heap lock unless a new chunk is needed. Throws a {@link HeapError}
- * (`no_space`, `heap_full`) when the heap cannot grow, before anything is published.
+ * Makes sure this isolate's slot's current chunk has room for `sizeBytes` more, taking
+ * a new chunk (under the heap lock) if not; returns the chunk. What fails here (a heap
+ * that cannot grow: `no_space`, `heap_full`) fails before the caller publishes anything,
+ * and the {@link arenaAlloc} of that size that follows cannot fail.
  *
  * @example
  * ```ts
- * const offset = arenaAlloc(heap, 48);
- * heap.u32[offset / 4] = 1;
+ * heap.withLock(() => { arenaReserve(heap, 32); return directory.insertLocked(...); });
  * ```
  */
-export function arenaAlloc(heap: Heap, sizeBytes: number): number {
+export function arenaReserve(heap: Heap, sizeBytes: number): number {
   if (!Number.isInteger(sizeBytes) || sizeBytes < 8 || sizeBytes % 8 !== 0) {
     throw new RangeError(`An arena allocation takes a positive multiple of 8 bytes, got ${sizeBytes}`);
   }
@@ -61,20 +61,41 @@ export function arenaAlloc(heap: Heap, sizeBytes: number): number {
   let chunkBytes = 0;
   if (chunk !== 0) {
     chunkBytes = checkedChunkBytes(heap, chunk);
-    const used = heap.u32[chunk / 4 + 1];
-    if (used + sizeBytes <= chunkBytes) {
-      Atomics.store(heap.i32, chunk / 4 + 1, used + sizeBytes); // raised before handing out: a crash leaks
-      return chunk + used;
-    }
+    if (heap.u32[chunk / 4 + 1] + sizeBytes <= chunkBytes) return chunk;
   }
-  const grown = Math.min(chunk === 0 ? chunkBytesMin : chunkBytes * 2, chunkBytesMax);
-  const size = Math.max(grown, Math.ceil((sizeBytes + chunkHeaderBytes) / pageBytes) * pageBytes);
-  const fresh = heap.alloc(size, pageBytes);
-  const u32 = heap.u32;
-  u32[fresh / 4] = size;
-  u32[fresh / 4 + 1] = chunkHeaderBytes + sizeBytes;
-  Atomics.store(heap.i32, word, fresh | 0); // publish the chunk last
-  return fresh + chunkHeaderBytes;
+  const needBytes = Math.max(chunkBytesMin, Math.ceil((sizeBytes + chunkHeaderBytes) / pageBytes) * pageBytes);
+  let size = Math.max(Math.min(chunk === 0 ? chunkBytesMin : chunkBytes * 2, chunkBytesMax), needBytes);
+  let fresh: number;
+  try {
+    fresh = heap.alloc(size, pageBytes);
+  } catch (error) {
+    // A nearly full tmpfs (or the heap's maximum): the last series fit in what is left.
+    const full = error instanceof HeapError && (error.code === "no_space" || error.code === "heap_full");
+    if (!full || size === needBytes) throw error;
+    size = needBytes;
+    fresh = heap.alloc(size, pageBytes);
+  }
+  heap.u32[fresh / 4] = size;
+  heap.u32[fresh / 4 + 1] = chunkHeaderBytes;
+  Atomics.store(heap.i32, word, fresh | 0); // publish the chunk last: a crash before leaks it
+  return fresh;
+}
+
+/**
+ * Allocates `sizeBytes` zeroed bytes, 8-aligned, from this isolate's slot's arena.
+ * Without the heap lock unless a new chunk is needed ({@link arenaReserve}).
+ *
+ * @example
+ * ```ts
+ * const offset = arenaAlloc(heap, 48);
+ * heap.u32[offset / 4] = 1;
+ * ```
+ */
+export function arenaAlloc(heap: Heap, sizeBytes: number): number {
+  const chunk = arenaReserve(heap, sizeBytes);
+  const used = heap.u32[chunk / 4 + 1];
+  Atomics.store(heap.i32, chunk / 4 + 1, used + sizeBytes); // raised before handing out: a crash leaks
+  return chunk + used;
 }
 
 /** The size of a slot's chunk, checked against the file: a damaged word is a HeapError, never a stray write. */

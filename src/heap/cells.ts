@@ -53,6 +53,7 @@
  * @module
  */
 
+import { arenaReserve } from "./arena.ts";
 import { checkCopy, findCopy, linkBytes, pushCopy } from "./copies.ts";
 import { Directory, RecordField } from "./directory.ts";
 import { type Heap, onSlotAdopted } from "./heap.ts";
@@ -79,19 +80,25 @@ const liveWaitsMax = 1000;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * The record storage of a series with `dataCells` data cells per writer copy. Nothing
- * is allocated: each writer allocates its copy when it first touches the series.
+ * The record storage of a new series with `dataCells` data cells per writer copy; the
+ * caller holds the heap lock and publishes the record next. Nothing is allocated for the
+ * copies (each writer allocates its own when it first touches the series), but room for
+ * this isolate's copy is reserved in its arena now, so a heap that cannot grow fails
+ * here, before the series is published, and never leaves a series without its
+ * creator's copy.
  *
  * @example
  * ```ts
- * directory.insertLocked(RecordKind.series, metric, key, value, { ...cellsStorage(2), sharedOffset: 0 });
+ * heap.withLock(() => directory.insertLocked(RecordKind.series, metric, key, value, { ...reserveCellsLocked(heap, 2), sharedOffset: 0 }));
  * ```
  */
-export function cellsStorage(dataCells: number): { readonly cellsCount: number } {
+export function reserveCellsLocked(heap: Heap, dataCells: number): { readonly cellsCount: number } {
   if (!Number.isInteger(dataCells) || dataCells < 1 || dataCells > dataCellsMax) {
     throw new RangeError(`A series needs from 1 to ${dataCellsMax} data cells, got ${dataCells}`);
   }
-  return { cellsCount: dataCells + controlCells };
+  const cellsCount = dataCells + controlCells;
+  arenaReserve(heap, linkBytes + cellsCount * 8);
+  return { cellsCount };
 }
 
 /** The most data cells a series may have (a copy of 128 KiB). */

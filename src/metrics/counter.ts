@@ -21,7 +21,7 @@
  * @module
  */
 
-import { cellsStorage, sumSlots, type WriterCells } from "../heap/cells.ts";
+import { reserveCellsLocked, sumSlots, type WriterCells } from "../heap/cells.ts";
 import { RecordField, type RecordStorage } from "../heap/directory.ts";
 import type { CounterFamily, CounterSeries } from "../exposition/snapshot.ts";
 import { allocExemplarsLocked, encodeExemplarLabels, ExemplarWriter, isExemplarForm, readExemplar } from "./exemplar.ts";
@@ -211,7 +211,7 @@ export class Counter<T extends string = string> extends Metric<T, CounterChild> 
 
   protected allocateSeriesLocked(): RecordStorage {
     const sharedOffset = this.#exemplars === undefined ? 0 : allocExemplarsLocked(this.heap, 1);
-    return { ...cellsStorage(2), sharedOffset };
+    return { ...reserveCellsLocked(this.heap, 2), sharedOffset };
   }
 
   protected bindChild(record: number): CounterChild {

@@ -38,7 +38,7 @@
  * @module
  */
 
-import { cellsStorage, readSlot, type WriterCells } from "../heap/cells.ts";
+import { reserveCellsLocked, readSlot, type WriterCells } from "../heap/cells.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { Heap } from "../heap/heap.ts";
 import { slotEntryBytes, slotTableOffsetBytes } from "../heap/layout.ts";
@@ -606,7 +606,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   protected allocateSeriesLocked(): RecordStorage {
     if (this.mode === "shared") return { sharedOffset: this.heap.allocLocked(8, 8) };
     return {
-      ...cellsStorage(dataCells),
+      ...reserveCellsLocked(this.heap, dataCells),
       sharedOffset: this.mode === "sum" ? this.heap.allocLocked(8, 8) : 0,
     };
   }

@@ -38,7 +38,7 @@
  * @module
  */
 
-import { type CellBlock, cellsStorage, readSlot, type WriterCells } from "../heap/cells.ts";
+import { type CellBlock, reserveCellsLocked, readSlot, type WriterCells } from "../heap/cells.ts";
 import type { Heap } from "../heap/heap.ts";
 import { host } from "../native/index.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
@@ -360,7 +360,7 @@ export class Summary<T extends string = string> extends Metric<T, SummaryChild> 
   }
 
   protected allocateSeriesLocked(): RecordStorage {
-    const cells = cellsStorage(dataCells);
+    const cells = reserveCellsLocked(this.heap, dataCells);
     const sketch = allocSketchLocked(this.heap, this.#settings.ageBuckets);
     return { ...cells, sharedOffset: sketch };
   }
