@@ -10,8 +10,21 @@
  * or not at all. A writer that dies mid-insert leaves at most an unpublished record:
  * leaked bytes, never a torn structure, so recovery needs no repair here.
  *
- * Enumeration walks every bucket; records are bump-allocated, so sorting by offset gives
- * creation order. There is no second list that could disagree with the table.
+ * The table grows in generations, so that a heap of a few series keeps a 64 KiB table
+ * and one of millions keeps short chains, without ever moving a published record (its
+ * one chain link is immutable). Each generation is a bucket array with a small header:
+ * the previous generation, its bucket count, the records inserted into it. Inserts go
+ * to the newest generation; once it holds `generationLoadMax` records per bucket, the
+ * next insert publishes a new generation of four times the buckets (under the lock,
+ * one atomic store of the root), and records stay in the generation they were
+ * inserted into. A lookup walks the generations newest to oldest (at most a handful: 16K,
+ * 64K, 256K, 1M buckets... for 65K, 327K, 1.4M records); a reader that still walks an
+ * older newest generation may miss a record published a moment ago, exactly as if it
+ * had looked a moment earlier, and the insert path looks again under the lock.
+ *
+ * Enumeration walks every bucket of every generation; each record is in exactly one
+ * chain. Records are bump-allocated, so sorting by offset gives creation order. There is
+ * no second list that could disagree with the table.
  *
  * Two kinds of record: a metric instance (key: name and instance number, see
  * metrics/identity.ts; value: its descriptor as JSON) and a series (parent: its metric;
@@ -63,8 +76,16 @@ export const RecordField = {
 } as const;
 const headerBytes = 56;
 
-/** Number of buckets: a power of two; 64 KiB of table. */
+/** Buckets of the first generation: a power of two; 64 KiB of table. */
 export const bucketCount = 16384;
+/** Records per bucket that make the next insert start a new generation. */
+const generationLoadMax = 4;
+/** Each generation has this many times the buckets of the one before. */
+const generationGrowth = 4;
+/** Generations at most: 16K * 4^7 = 256M buckets would not fit a 4 GiB heap. */
+const generationsMax = 8;
+/** A generation's header before its buckets: previous generation, bucket count, records, reserved (u32 each). */
+const generationHeaderBytes = 16;
 /** Longest key or value a record may hold. */
 export const keyBytesMax = 16384;
 
@@ -108,10 +129,15 @@ export class Directory {
 
   /** Finds a published record without locking; 0 when there is none. */
   find(kind: RecordKind, parent: number, key: Uint8Array): number {
-    const table = this.heap.root(Root.directoryTable);
+    let table = this.heap.root(Root.directoryTable);
     if (table === 0) return 0;
     const hash = fnv1a(key, kind * 0x9e3779b1 + parent);
-    return this.#findInChain(table, hash, kind, parent, key);
+    for (let generation = 0; table !== 0; generation++) {
+      const record = this.#findInChain(table, hash, kind, parent, key);
+      if (record !== 0) return record;
+      table = this.#olderGeneration(table, generation);
+    }
+    return 0;
   }
 
   /**
@@ -122,13 +148,13 @@ export class Directory {
     if (key.byteLength > keyBytesMax || value.byteLength > keyBytesMax) {
       throw new RangeError(`A directory key or value may hold at most ${keyBytesMax} bytes, got ${Math.max(key.byteLength, value.byteLength)}`);
     }
+    const existing = this.find(kind, parent, key);
+    if (existing !== 0) return existing;
     const table = this.#tableLocked();
     const hash = fnv1a(key, kind * 0x9e3779b1 + parent);
-    const existing = this.#findInChain(table, hash, kind, parent, key);
-    if (existing !== 0) return existing;
     const heap = this.heap;
     const record = heap.allocLocked(headerBytes + key.byteLength + value.byteLength, 8);
-    const bucket = table / 4 + (hash & (bucketCount - 1));
+    const bucket = this.#bucketWord(table, hash);
     const u32 = heap.u32;
     const at = record / 4;
     u32[at + RecordField.nextInBucket / 4] = Atomics.load(heap.i32, bucket) >>> 0;
@@ -145,6 +171,7 @@ export class Directory {
     heap.u8.set(key, record + headerBytes);
     heap.u8.set(value, record + headerBytes + key.byteLength);
     Atomics.store(heap.i32, bucket, record | 0); // publish
+    heap.u32[table / 4 + 2]++; // records in this generation (changed only under the lock)
     if (kind === RecordKind.series) Atomics.add(heap.i32, (parent + RecordField.seriesCount) / 4, 1);
     return record;
   }
@@ -219,24 +246,28 @@ export class Directory {
     const metrics: number[] = [];
     const seriesByMetric = new Map<number, number[]>();
     if (table === 0) return { metrics, seriesByMetric };
-    heap.ensure(table + bucketCount * 4);
-    const visitedMax = heap.mappedBytes / headerBytes; // a chain longer than this is a cycle: damage
+    // More records than the mapping could hold is a cycle: damage. (The mapping grows as
+    // records of other processes are reached, so the bound is read again before failing.)
+    let visitedMax = heap.mappedBytes / headerBytes;
     let visited = 0;
-    for (let bucket = 0; bucket < bucketCount; bucket++) {
-      let record = Atomics.load(heap.i32, table / 4 + bucket) >>> 0;
-      while (record !== 0) {
-        if (++visited > visitedMax) throw new RangeError(`The directory of heap ${heap.path} has a cycle: the file is damaged`);
-        heap.ensure(record + headerBytes);
-        const u32 = heap.u32;
-        const kind = u32[(record + RecordField.kind) / 4];
-        if (kind === RecordKind.metric) metrics.push(record);
-        else {
-          const parent = u32[(record + RecordField.parent) / 4];
-          const list = seriesByMetric.get(parent);
-          if (list) list.push(record);
-          else seriesByMetric.set(parent, [record]);
+    for (let generation = 0, at = table; at !== 0; at = this.#olderGeneration(at, generation++)) {
+      const buckets = this.#buckets(at);
+      for (let bucket = 0; bucket < buckets; bucket++) {
+        let record = Atomics.load(heap.i32, (at + generationHeaderBytes) / 4 + bucket) >>> 0;
+        while (record !== 0) {
+          if (++visited > visitedMax && visited > (visitedMax = heap.mappedBytes / headerBytes)) throw new RangeError(`The directory of heap ${heap.path} has a cycle: the file is damaged`);
+          heap.ensure(record + headerBytes);
+          const u32 = heap.u32;
+          const kind = u32[(record + RecordField.kind) / 4];
+          if (kind === RecordKind.metric) metrics.push(record);
+          else {
+            const parent = u32[(record + RecordField.parent) / 4];
+            const list = seriesByMetric.get(parent);
+            if (list) list.push(record);
+            else seriesByMetric.set(parent, [record]);
+          }
+          record = u32[(record + RecordField.nextInBucket) / 4];
         }
-        record = u32[(record + RecordField.nextInBucket) / 4];
       }
     }
     const byOffset = (a: number, b: number) => a - b;
@@ -247,8 +278,8 @@ export class Directory {
 
   #findInChain(table: number, hash: number, kind: number, parent: number, key: Uint8Array): number {
     const heap = this.heap;
-    heap.ensure(table + bucketCount * 4);
-    let record = Atomics.load(heap.i32, table / 4 + (hash & (bucketCount - 1))) >>> 0;
+    const bucket = this.#bucketWord(table, hash); // maps the bucket array first: heap.i32 may be replaced
+    let record = Atomics.load(heap.i32, bucket) >>> 0;
     let steps = 0;
     while (record !== 0) {
       if (++steps > heap.mappedBytes / headerBytes) throw new RangeError(`The directory of heap ${heap.path} has a cycle: the file is damaged`);
@@ -275,13 +306,45 @@ export class Directory {
     return true;
   }
 
+  /** The i32 index of `hash`'s bucket in the generation at `table` (mapped). */
+  #bucketWord(table: number, hash: number): number {
+    return (table + generationHeaderBytes) / 4 + (hash & (this.#buckets(table) - 1));
+  }
+
+  /** The bucket count of the generation at `table`, checked: a damaged header is an error, never a stray read. */
+  #buckets(table: number): number {
+    const heap = this.heap;
+    heap.ensure(table + generationHeaderBytes);
+    const buckets = heap.u32[table / 4 + 1];
+    if (buckets < bucketCount || (buckets & (buckets - 1)) !== 0 || buckets > bucketCount * generationGrowth ** (generationsMax - 1)) {
+      throw new RangeError(`The directory of heap ${heap.path} has a generation of ${buckets} buckets at byte ${table}: the file is damaged`);
+    }
+    heap.ensure(table + generationHeaderBytes + buckets * 4);
+    return buckets;
+  }
+
+  /** The generation before the one at `table` (0 after the first), the walk bounded by {@link generationsMax}. */
+  #olderGeneration(table: number, generation: number): number {
+    if (generation >= generationsMax) throw new RangeError(`The directory of heap ${this.heap.path} has more than ${generationsMax} generations: the file is damaged`);
+    return this.heap.u32[table / 4];
+  }
+
+  /** The newest generation, started (or a larger one after it) when due; the caller holds the lock. */
   #tableLocked(): number {
     const heap = this.heap;
-    let table = heap.root(Root.directoryTable);
-    if (table !== 0) return table;
-    table = heap.allocLocked(bucketCount * 4, 4096);
-    heap.setRoot(Root.directoryBuckets, bucketCount);
-    heap.setRoot(Root.directoryTable, table); // publish last
-    return table;
+    const table = heap.root(Root.directoryTable);
+    if (table !== 0) {
+      const buckets = this.#buckets(table);
+      if (heap.u32[table / 4 + 2] < buckets * generationLoadMax) return table;
+    }
+    const buckets = table === 0 ? bucketCount : this.#buckets(table) * generationGrowth;
+    const fresh = heap.allocLocked(generationHeaderBytes + buckets * 4, 4096);
+    const u32 = heap.u32;
+    u32[fresh / 4] = table;
+    u32[fresh / 4 + 1] = buckets;
+    u32[fresh / 4 + 2] = 0;
+    heap.setRoot(Root.directoryBuckets, buckets);
+    heap.setRoot(Root.directoryTable, fresh); // publish last
+    return fresh;
   }
 }

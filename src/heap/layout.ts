@@ -19,9 +19,9 @@ export const slotEntryBytes = 16;
 
 /** Indexes of the root words. */
 export const Root = {
-  /** Offset of the directory's bucket array (0 until the first insert). */
+  /** Offset of the directory's newest generation: its header, then its buckets (0 until the first insert; directory.ts). */
   directoryTable: 0,
-  /** Number of buckets (a power of two). */
+  /** Buckets of that generation (a power of two; informational). */
   directoryBuckets: 1,
   // Words 2 and 3 held format 2's shared cell chunk; cells are now in per-slot arenas
   // (arena.ts, whose chunk is in the slot table's reserved word).
