@@ -88,10 +88,10 @@ async function writeBoth(path: string, type: string, series: number): Promise<vo
   await writeTogether(writerPair(), { MPMETRICS_HEAP: path, MEMORY_TYPE: type, MEMORY_SERIES: String(series) });
 }
 
-function report(what: string, path: string, heap: Heap, series: number, limitBytes: number): void {
+function report(what: string, writers: readonly RuntimeName[], path: string, heap: Heap, series: number, limitBytes: number): void {
   const allocated = allocatedBytes(path);
   console.log(
-    `${what} (writers ${writerPair().join(" + ")}): ${allocated} bytes allocated (${(allocated / mib).toFixed(2)} MiB, ` +
+    `${what} (writers ${writers.join(" + ")}): ${allocated} bytes allocated (${(allocated / mib).toFixed(2)} MiB, ` +
       `${(allocated / series).toFixed(0)} B per series; heap size ${heapUsage(heap).allocatedBytes}, used ${heapUsage(heap).usedBytes})`,
   );
   assert.ok(allocated <= limitBytes, `${what}: ${allocated} bytes allocated, more than ${limitBytes}`);
@@ -104,7 +104,7 @@ test("10,000 histogram series (default buckets) by 2 processes in a heap of 256 
     const body = await new Registry(Registry.PROMETHEUS_CONTENT_TYPE, { heap }).metrics();
     checkSeries(body, "memory_histogram_count", 10_000, () => 2);
     checkSeries(body, "memory_histogram_sum", 10_000, (i) => 2 * (i % 7));
-    report("10,000 histograms, 256 slots", path, heap, 10_000, 8 * mib);
+    report("10,000 histograms, 256 slots", writerPair(), path, heap, 10_000, 8 * mib);
   } finally {
     cleanup();
   }
@@ -115,7 +115,7 @@ test("100,000 counter series by 2 processes in a heap of 256 writer slots: <= 24
   try {
     await writeBoth(path, "counter", 100_000);
     checkSeries(await new Registry(Registry.PROMETHEUS_CONTENT_TYPE, { heap }).metrics(), "memory_counter", 100_000, () => 2);
-    report("100,000 counters, 256 slots", path, heap, 100_000, 24 * mib);
+    report("100,000 counters, 256 slots", writerPair(), path, heap, 100_000, 24 * mib);
   } finally {
     cleanup();
   }
@@ -126,7 +126,7 @@ test("10,000 counter series by 2 processes in a heap of 1,024 writer slots: <= 4
   try {
     await writeBoth(path, "counter", 10_000);
     checkSeries(await new Registry(Registry.PROMETHEUS_CONTENT_TYPE, { heap }).metrics(), "memory_counter", 10_000, () => 2);
-    report("10,000 counters, 1,024 slots", path, heap, 10_000, 4 * mib);
+    report("10,000 counters, 1,024 slots", writerPair(), path, heap, 10_000, 4 * mib);
   } finally {
     cleanup();
   }
@@ -134,7 +134,7 @@ test("10,000 counter series by 2 processes in a heap of 1,024 writer slots: <= 4
 
 const million = Number(process.env.MPMETRICS_TEST_MILLION ?? 1_000_000);
 
-test(`${million} counter series by 2 processes in one heap; a writer and a reader of this runtime on it`, { timeout: 600_000, skip: million === 0 }, async () => {
+test(`${million.toLocaleString("en-US")} counter series by 2 processes in one heap; a writer and a reader of this runtime on it`, { timeout: 600_000, skip: million === 0 }, async () => {
   const { heap, path, cleanup } = shmHeap(256);
   try {
     const env = { MPMETRICS_HEAP: path, MEMORY_TYPE: "counter", MEMORY_MAX_SERIES: String(million + 1) };
@@ -144,7 +144,7 @@ test(`${million} counter series by 2 processes in one heap; a writer and a reade
     const body = await new Registry(Registry.PROMETHEUS_CONTENT_TYPE, { heap }).metrics();
     checkSeries(body, "memory_counter", million, (i) => (i < touched ? 3 : 2));
     console.log(`${million} counters by 2 Bun writers in ${written.join(" and ")} ms, then ${touched} of them by a ${currentRuntime()} writer`);
-    report(`${million} counters, 256 slots`, path, heap, million, 160 * mib * (million / 1_000_000) + 4 * mib);
+    report(`${million.toLocaleString("en-US")} counters, 256 slots`, ["bun", "bun", currentRuntime()], path, heap, million, 160 * mib * (million / 1_000_000) + 4 * mib);
   } finally {
     cleanup();
   }
