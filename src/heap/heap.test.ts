@@ -68,6 +68,9 @@ test("a file that is not a heap, an empty one, a truncated one, another version:
     new DataView(otherVersion.buffer).setUint32(8, 99, true);
     writeFileSync(path, otherVersion, { mode: 0o600 });
     expectHeapError("version_mismatch", () => Heap.open({ path, mode: "attach" }));
+    new DataView(otherVersion.buffer).setUint32(8, 2, true); // format 2: every slot's cells in fixed stripes
+    writeFileSync(path, otherVersion, { mode: 0o600 });
+    expectHeapError("version_mismatch", () => Heap.open({ path, mode: "attach" }));
 
     const otherLayout = new Uint8Array(real);
     new DataView(otherLayout.buffer).setUint32(12, 0xdead, true);
@@ -130,6 +133,23 @@ test("growth: views made before the heap grows keep their memory and values", ()
     assert.equal(other.f64[first / 8 + 3], 42.5);
     other.close();
     heap.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test("writer slots: 1,024 by default, up to 4,096; an unclaimed slot costs its 16-byte slot-table entry only", () => {
+  const { path, cleanup } = temporaryHeapPath();
+  try {
+    const heap = Heap.open({ path, mode: "create", sizeInitialBytes: 65536 });
+    assert.equal(heap.writerSlotsMax, 1024);
+    heap.close();
+    const big = Heap.open({ path, mode: "create", writerSlotsMax: 4096, sizeInitialBytes: 65536 });
+    assert.equal(big.writerSlotsMax, 4096);
+    assert.ok(statSync(path).blocks * 512 <= 4096 + 4096 * 16 + 4096, `a new heap of 4,096 slots allocates ${statSync(path).blocks * 512} bytes`);
+    big.close();
+    assert.throws(() => Heap.open({ path, mode: "create", writerSlotsMax: 4097 }), RangeError);
+    assert.throws(() => Heap.open({ path, mode: "create", writerSlotsMax: 0 }), RangeError);
   } finally {
     cleanup();
   }
