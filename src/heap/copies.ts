@@ -49,6 +49,11 @@ export function findCopy(heap: Heap, head: number, slot: number): number {
  * Checks that `copy` (reached after `steps` links from `head`) can be a copy: inside
  * the file, 8-aligned, owned by a slot that exists, not past the longest possible list.
  * Maps it. Throws a {@link HeapError} (`corrupt`) otherwise.
+ *
+ * @example
+ * ```ts
+ * checkCopy(heap, copy, record + RecordField.copies, 0); // before reading the copy's slot word
+ * ```
  */
 export function checkCopy(heap: Heap, copy: number, head: number, steps: number): void {
   if (steps >= heap.writerSlotsMax || copy % 8 !== 0 || copy < 4096) {
