@@ -112,7 +112,7 @@ async function rawQuery(prometheus: Server, promql: string): Promise<{ metric: R
 const classicSeriesCount = 18;
 
 /** The classic series of a job, by name and labels (job and instance left out). */
-const classicSeries = '__name__=~"mp_jobs(_total)?|mp_classic_seconds_(bucket|count|sum)|mp_temperature_celsius|mp_summary_seconds(_count|_sum)?|mp_build_info|mp_feature"';
+const classicSeries = '__name__=~"mp_jobs(_total)?|mp_classic_seconds_(bucket|count|sum)|mp_temperature_celsius|mp_rpc_seconds(_count|_sum)?|mp_build_info|mp_feature"';
 
 test("Prometheus 3.16 scrapes Bun, Deno and Node writers over OpenMetrics 1.0, protobuf, OpenMetrics 2.0, escaped OpenMetrics and text: native histograms exact, UTF-8 names as written, classic series unchanged", { timeout: 180_000, skip: !existsSync(prometheus3Binary) && "Prometheus 3 is not built (npm test builds it)" }, async () => {
   const { path, cleanup } = temporaryHeapPath();
@@ -184,9 +184,9 @@ test("Prometheus 3.16 scrapes Bun, Deno and Node writers over OpenMetrics 1.0, p
     assert.equal(reference.get("mp_classic_seconds_count{}"), count);
     assert.ok(Math.abs(reference.get("mp_classic_seconds_sum{}")! - sum) <= 1e-9 * sum);
     assert.equal(reference.get("mp_temperature_celsius{}"), runtimes.reduce((a, _, w) => a + prom3GaugeValue(w), 0));
-    assert.equal(reference.get("mp_summary_seconds_count{}"), count);
+    assert.equal(reference.get("mp_rpc_seconds_count{}"), count);
     for (const q of [0.5, 0.9, 0.99]) {
-      const got = reference.get(`mp_summary_seconds{quantile="${q}"}`)!;
+      const got = reference.get(`mp_rpc_seconds{quantile="${q}"}`)!;
       const truth = sorted[Math.ceil(q * sorted.length) - 1];
       assert.ok(Math.abs(got - truth) <= 0.05 * truth, `summary quantile ${q}: ${got}, true ${truth}`);
     }
