@@ -11,12 +11,6 @@
  * pass that sizes every message, walks the snapshot twice (bench/protobuf.bench.ts
  * measures this writer against protobufjs's fork/ldelim writer).
  *
- * The buffer is kept for the next writer when one finishes (up to `SPARE_BYTES_MAX`), so
- * a scrape of a large registry does not regrow it from 4 KiB and copy it at every
- * doubling each time; bench/protobuf.bench.ts measured that growth as most of a
- * 1,000-series scrape's encoding time on Bun. Writers run synchronously, one at a time,
- * so one spare buffer is enough; a writer that throws simply does not give it back.
- *
  * Numbers: varints are written from doubles without BigInt (exact up to 2^53, which is
  * as far as a JavaScript count goes); sint fields use zigzag on doubles the same way.
  *
@@ -28,11 +22,6 @@ const WIRE_FIXED64 = 1;
 const WIRE_LENGTH_DELIMITED = 2;
 const INITIAL_BYTES = 4096;
 const TWO_POW_32 = 4294967296;
-/** The largest buffer kept between writers: a larger scrape's buffer is left to the GC. */
-const SPARE_BYTES_MAX = 16 * 1024 * 1024;
-
-/** The buffer the last finished writer left, for the next one (see the module comment). */
-let spare: Uint8Array | undefined;
 
 /** A nested message or string under construction: where its reserved length byte is. */
 export type Mark = number;
@@ -50,15 +39,9 @@ export type Mark = number;
  * ```
  */
 export class ProtobufWriter {
-  #bytes: Uint8Array;
-  #view: DataView;
+  #bytes = new Uint8Array(INITIAL_BYTES);
+  #view = new DataView(this.#bytes.buffer);
   #length = 0;
-
-  constructor() {
-    this.#bytes = spare ?? new Uint8Array(INITIAL_BYTES);
-    spare = undefined;
-    this.#view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength);
-  }
 
   /** Makes room for `extra` more bytes. */
   #reserve(extra: number): void {
@@ -197,9 +180,7 @@ export class ProtobufWriter {
 
   /** The bytes written, as a fresh `Uint8Array` of exactly their length. */
   finish(): Uint8Array<ArrayBuffer> {
-    const out = this.#bytes.slice(0, this.#length) as Uint8Array<ArrayBuffer>;
-    if (this.#bytes.byteLength <= SPARE_BYTES_MAX) spare = this.#bytes;
-    return out;
+    return this.#bytes.slice(0, this.#length);
   }
 }
 
