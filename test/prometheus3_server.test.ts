@@ -16,8 +16,9 @@
  * Through the HTTP API it asserts: every target up with no error; the Accept headers
  * are the ones the unit tests use (test/support/prometheus3_accept.ts) and each answer's
  * Content-Type is exactly the negotiated format's; over protobuf and OpenMetrics 2.0,
- * `histogram_count` exactly the writers' total and `histogram_quantile` within the
- * schema's relative error (`2^(2^-schema) - 1`) of the true quantile; the dotted metric
+ * `histogram_count` exactly the writers' total, `histogram_quantile` within the
+ * schema's relative error (`2^(2^-schema) - 1`) of the true quantile, and each writer's
+ * native exemplar (`--enable-feature=exemplar-storage`, `/api/v1/query_exemplars`); the dotted metric
  * name `http.server.duration` and label name `http.route` stored as written (and as
  * `http_server_duration`/`http_route` by the legacy job); and every classic series (a
  * counter's `_total`, a classic histogram's `_bucket`/`_count`/`_sum`, a gauge, a
@@ -97,7 +98,7 @@ function startPrometheus3(dir: string, target: string): Promise<Server> {
     `--config.file=${config}`,
     `--storage.tsdb.path=${join(dir, `tsdb${attempt}`)}`,
     `--web.listen-address=127.0.0.1:${port}`,
-    "--enable-feature=openmetrics2",
+    "--enable-feature=openmetrics2,exemplar-storage",
     "--log.level=info",
   ], "/-/ready");
 }
@@ -215,6 +216,18 @@ test("Prometheus 3.16 scrapes Bun, Deno and Node writers over OpenMetrics 1.0, p
       assert.equal(stored[0].metric.__name__, utf8HistogramName);
       assert.equal(stored[0].metric[utf8LabelName], utf8LabelValue);
       assert.equal(Number(stored[0].histogram![1].count), count, `${job}: native count of ${utf8HistogramName}`);
+    }
+    // Native exemplars over protobuf and OpenMetrics 2.0: one per writer, with its value.
+    const now = Date.now() / 1000;
+    for (const { job } of jobs.filter((j) => j.native)) {
+      const data = await getJson(`${p.url}/api/v1/query_exemplars?query=${encodeURIComponent(`{"${utf8HistogramName}", job="${job}"}`)}&start=${now - 600}&end=${now + 60}`);
+      const exemplars = (data as { exemplars: { labels: { trace_id: string }; value: string }[] }[]).flatMap((s) => s.exemplars);
+      assert.deepEqual(exemplars.map((e) => e.labels.trace_id).sort(), [...writerRuntimes], `${job}: exemplars ${JSON.stringify(data)}`);
+      for (const e of exemplars) {
+        // Each writer computed its value with its own engine's `**`: equal to the last bit or two.
+        const expected = prom3SmallValues(writerRuntimes.indexOf(e.labels.trace_id as typeof writerRuntimes[number]))[prom3SmallIterations - 1];
+        assert.ok(Math.abs(Number(e.value) - expected) <= 1e-12 * expected, `${job}: exemplar of ${e.labels.trace_id}: ${e.value}, observed ${expected}`);
+      }
     }
     // Over OpenMetrics 1.0 with allow-utf-8: the classic series under the dotted names.
     const om1Utf8 = await rawQuery(p, `{"${utf8HistogramName}_count", job="om1"}`);
