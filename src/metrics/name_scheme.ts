@@ -53,7 +53,15 @@ export function nameValidationScheme(): NameValidationScheme {
   return current;
 }
 
-/** Whether `name` is non-empty and well-formed UTF-16 (so it encodes to valid UTF-8). */
+/**
+ * Whether `name` is non-empty and well-formed UTF-16 (so it encodes to valid UTF-8).
+ *
+ * @example
+ * ```ts
+ * isUtf8Name("http.server.duration"); // true
+ * isUtf8Name("a\ud800"); // false: a lone surrogate
+ * ```
+ */
 export function isUtf8Name(name: string): boolean {
   // In a `u` regular expression a surrogate pair is one code point: only lone halves match.
   return name.length > 0 && !loneSurrogate.test(name);
