@@ -10,6 +10,9 @@
  * or not at all. A writer that dies mid-insert leaves at most an unpublished record:
  * leaked bytes, never a torn structure, so recovery needs no repair here.
  *
+ * Every record is checked (record_check.ts: bounds, kind, chain order, checksum) the
+ * first time this isolate reaches it, before any field is read through it.
+ *
  * Enumeration walks every bucket; records are bump-allocated, so sorting by offset gives
  * creation order. There is no second list that could disagree with the table.
  *
@@ -22,6 +25,8 @@
 
 import type { Heap } from "./heap.ts";
 import { Root } from "./layout.ts";
+import { checkSpan, damaged } from "./bounds.ts";
+import { checkRecord, recordChecksum } from "./record_check.ts";
 
 /** Flag bits of a series record. */
 export const SeriesFlag = {
@@ -57,8 +62,12 @@ export const RecordField = {
   /** Metric records: flag bits, set atomically (see MetricFlag). Series records: SeriesFlag bits. */
   flags: 44,
   createdMs: 48,
+  /** The checksum of the record's immutable part (record_check.ts), written before publication. */
+  checksum: 56,
 } as const;
-const headerBytes = 56;
+/** Bytes of a record before its key and value. */
+export const recordHeaderBytes = 64;
+const headerBytes = recordHeaderBytes;
 
 /** Number of buckets: a power of two; 64 KiB of table. */
 export const bucketCount = 16384;
@@ -99,6 +108,8 @@ function fnv1a(bytes: Uint8Array, seed: number): number {
  */
 export class Directory {
   readonly heap: Heap;
+  /** Records this isolate has checked (they never change once published). */
+  readonly #checked = new Set<number>();
 
   constructor(heap: Heap) {
     this.heap = heap;
@@ -142,6 +153,8 @@ export class Directory {
     heap.f64[(record + RecordField.createdMs) / 8] = Date.now();
     heap.u8.set(key, record + headerBytes);
     heap.u8.set(value, record + headerBytes + key.byteLength);
+    u32[at + RecordField.checksum / 4] = recordChecksum(heap, record);
+    this.#checked.add(record);
     Atomics.store(heap.i32, bucket, record | 0); // publish
     if (kind === RecordKind.series) Atomics.add(heap.i32, (parent + RecordField.seriesCount) / 4, 1);
     return record;
@@ -217,14 +230,11 @@ export class Directory {
     const metrics: number[] = [];
     const seriesByMetric = new Map<number, number[]>();
     if (table === 0) return { metrics, seriesByMetric };
-    heap.ensure(table + bucketCount * 4);
-    const visitedMax = heap.mappedBytes / headerBytes; // a chain longer than this is a cycle: damage
-    let visited = 0;
+    this.#checkTable(table);
     for (let bucket = 0; bucket < bucketCount; bucket++) {
       let record = Atomics.load(heap.i32, table / 4 + bucket) >>> 0;
       while (record !== 0) {
-        if (++visited > visitedMax) throw new RangeError(`The directory of heap ${heap.path} has a cycle: the file is damaged`);
-        heap.ensure(record + headerBytes);
+        this.#check(record); // links only go to lower offsets, so the walk ends
         const u32 = heap.u32;
         const kind = u32[(record + RecordField.kind) / 4];
         if (kind === RecordKind.metric) metrics.push(record);
@@ -245,12 +255,10 @@ export class Directory {
 
   #findInChain(table: number, hash: number, kind: number, parent: number, key: Uint8Array): number {
     const heap = this.heap;
-    heap.ensure(table + bucketCount * 4);
+    this.#checkTable(table);
     let record = Atomics.load(heap.i32, table / 4 + (hash & (bucketCount - 1))) >>> 0;
-    let steps = 0;
     while (record !== 0) {
-      if (++steps > heap.mappedBytes / headerBytes) throw new RangeError(`The directory of heap ${heap.path} has a cycle: the file is damaged`);
-      heap.ensure(record + headerBytes + key.byteLength);
+      this.#check(record); // links only go to lower offsets, so the walk ends
       const u32 = heap.u32;
       const at = record / 4;
       if (
@@ -265,6 +273,21 @@ export class Directory {
       record = u32[at + RecordField.nextInBucket / 4];
     }
     return 0;
+  }
+
+  #check(record: number): void {
+    if (this.#checked.has(record)) return;
+    checkRecord(this.heap, record);
+    this.#checked.add(record);
+  }
+
+  #checkTable(table: number): void {
+    if (this.#checked.has(table)) return;
+    const heap = this.heap;
+    checkSpan(heap, table, bucketCount * 4, 4096, "the directory table");
+    const buckets = heap.root(Root.directoryBuckets);
+    if (buckets !== bucketCount) throw damaged(heap, table, `the directory claims ${buckets} buckets, not ${bucketCount}`);
+    this.#checked.add(table);
   }
 
   #keyEquals(start: number, key: Uint8Array): boolean {

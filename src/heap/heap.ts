@@ -13,7 +13,7 @@
  */
 
 import { check, HeapError, native, OpenMode } from "../native/index.ts";
-import { rootsOffsetBytes, slotEntryBytes, slotsHighWaterOffsetBytes, slotTableOffsetBytes, writerSlotsMaxOffsetBytes } from "./layout.ts";
+import { rootsOffsetBytes, slotsHighWaterOffsetBytes, writerSlotsMaxOffsetBytes } from "./layout.ts";
 import { repairAdoptedSlot } from "./cells.ts";
 import { defaultFolder } from "./default_folder.ts";
 
@@ -105,15 +105,16 @@ export class Heap {
       native.heapClose(handle, 0);
       throw error;
     }
-    const claims = Atomics.load(this.#i32, (slotTableOffsetBytes + this.slot * slotEntryBytes + 4) / 4);
-    if (claims > 1) {
-      try {
-        repairAdoptedSlot(this); // a writer killed mid-update may have left its sequence words odd
-      } catch (error) {
-        native.slotRelease(handle, this.slot);
-        native.heapClose(handle, 0);
-        throw error;
-      }
+    try {
+      // A writer killed mid-update may have left this slot's sequence words odd; in a slot
+      // never claimed before, an odd word is damage. Either way no update of ours is in
+      // progress, so every word is made even before this isolate writes or reads anything
+      // (a reader would otherwise wait on its own slot). Checks the directory on the way.
+      repairAdoptedSlot(this);
+    } catch (error) {
+      native.slotRelease(handle, this.slot);
+      native.heapClose(handle, 0);
+      throw error;
     }
   }
 

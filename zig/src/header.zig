@@ -9,7 +9,8 @@ const assert = std.debug.assert;
 
 pub const magic: [8]u8 = "MPMHEAP1".*;
 /// 2: the heap lock is mutex.zig's own lock (version 1 held a pthread mutex).
-pub const format_version: u32 = 2;
+/// 3: directory records (the layer above) carry a checksum of their immutable part.
+pub const format_version: u32 = 3;
 pub const header_size_bytes: u32 = 4096;
 pub const writer_slots_limit: u32 = 256;
 /// Heap files stay below 4 GiB so that offsets cross the ABI as u32.
