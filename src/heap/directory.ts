@@ -160,6 +160,14 @@ export class Directory {
     return record;
   }
 
+  /**
+   * Checks a record offset read from a mutable word (not reached through the table):
+   * a {@link HeapError} unless a sound record lies there (record_check.ts).
+   */
+  checkRecord(record: number): void {
+    this.#check(record);
+  }
+
   /** A u32 field of a record. */
   field(record: number, field: number): number {
     this.heap.ensure(record + headerBytes);
