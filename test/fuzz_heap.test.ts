@@ -1,7 +1,7 @@
 /**
  * The fuzz target: damaged copies of a real heap (every metric type, labelled and not,
- * exemplars, a native histogram), each attached and scraped by a child process of this
- * test's runtime (test/fixtures/fuzz_scrape.ts). The mutants (test/fuzz/mutator.ts, a
+ * exemplars, a native histogram), each attached, scraped, written (a new label set) and
+ * scraped again by a child process of this test's runtime (test/fixtures/fuzz_scrape.ts). The mutants (test/fuzz/mutator.ts, a
  * fixed seed) are every header byte, the lock and kind words, the roots, every field
  * and byte of every directory record, truncations at each structure, then random bit
  * flips, garbage, swapped ranges, damaged cells and shared storage, truncation and
@@ -55,8 +55,7 @@ test(`fuzz: ${budgetSeconds} s of damaged heaps, each a HeapError or a valid scr
       const outcome = await driver.ask(file);
       if (outcome.kind === "ok") {
         count("valid scrape");
-        const body = outcome.body!;
-        if (!bodies.has(body)) bodies.set(body, mutant.name);
+        for (const body of outcome.bodies!) if (!bodies.has(body)) bodies.set(body, mutant.name);
         continue;
       }
       count(outcome.kind === "heap_error" ? `heap_error ${outcome.code}` : outcome.kind);

@@ -15,6 +15,7 @@
 import { check, HeapError, native, OpenMode } from "../native/index.ts";
 import { rootsOffsetBytes, slotsHighWaterOffsetBytes, writerSlotsMaxOffsetBytes } from "./layout.ts";
 import { repairAdoptedSlot } from "./cells.ts";
+import { checkCellRootsLocked } from "./roots_check.ts";
 import { defaultFolder } from "./default_folder.ts";
 
 /** How a heap is opened. */
@@ -197,7 +198,8 @@ export class Heap {
    * Runs `fn` holding the heap's process-shared lock. Cold paths only: allocation and
    * directory inserts. When the previous holder died holding it, the native core has
    * verified the header; everything this layer publishes is append-then-publish, so
-   * nothing else needs repair. Waits at most {@link lockTimeoutMs}, then throws a
+   * nothing else needs repair. The cell allocator's roots are checked before `fn` runs
+   * (roots_check.ts). Waits at most {@link lockTimeoutMs}, then throws a
    * {@link HeapError} (`"lock_timeout"`) naming the holding process.
    */
   withLock<T>(fn: () => T): T {
@@ -207,16 +209,22 @@ export class Heap {
     check(taken, `lock heap ${this.path}`);
     if (taken === 1) this.recoveries++;
     try {
+      checkCellRootsLocked(this); // what allocation under this lock will read
       return fn();
     } finally {
       native.heapUnlock(this.handle);
     }
   }
 
-  /** Allocates zeroed bytes; the caller holds the lock ({@link withLock}). */
+  /**
+   * Allocates zeroed bytes; the caller holds the lock ({@link withLock}). Bytes past the
+   * cursor are zero in a sound heap (never used before); they are zeroed here anyway, so
+   * that damage there cannot reach a new structure.
+   */
   allocLocked(sizeBytes: number, alignBytes = 8): number {
     const offset = check(native.heapAllocLocked(this.handle, sizeBytes, alignBytes), `allocate ${sizeBytes} bytes in heap ${this.path}`);
     this.ensure(offset + sizeBytes);
+    this.#u8.fill(0, offset, offset + sizeBytes);
     return offset;
   }
 

@@ -21,7 +21,8 @@
  * @module
  */
 
-import { allocCellsLocked, sumSlots, type WriterCells } from "../heap/cells.ts";
+import { sumSlots, type WriterCells } from "../heap/cells.ts";
+import { allocZeroedCellsLocked } from "../heap/cells_alloc.ts";
 import { RecordField, type RecordStorage } from "../heap/directory.ts";
 import type { CounterFamily, CounterSeries } from "../exposition/snapshot.ts";
 import { allocExemplarsLocked, encodeExemplarLabels, ExemplarWriter, isExemplarForm, readExemplar } from "./exemplar.ts";
@@ -210,7 +211,7 @@ export class Counter<T extends string = string> extends Metric<T, CounterChild> 
   }
 
   protected allocateSeriesLocked(): RecordStorage {
-    const block = allocCellsLocked(this.heap, 2);
+    const block = allocZeroedCellsLocked(this.heap, 2);
     const sharedOffset = this.#exemplars === undefined ? 0 : allocExemplarsLocked(this.heap, 1);
     return { cellsOffset: block.offset, cellsStrideBytes: block.strideBytes, cellsCount: block.count, sharedOffset };
   }

@@ -38,7 +38,8 @@
  * @module
  */
 
-import { allocCellsLocked, readSlot, type WriterCells } from "../heap/cells.ts";
+import { readSlot, type WriterCells } from "../heap/cells.ts";
+import { allocZeroedCellsLocked } from "../heap/cells_alloc.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { Heap } from "../heap/heap.ts";
 import { slotEntryBytes, slotTableOffsetBytes } from "../heap/layout.ts";
@@ -605,7 +606,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
 
   protected allocateSeriesLocked(): RecordStorage {
     if (this.mode === "shared") return { sharedOffset: this.heap.allocLocked(8, 8) };
-    const block = allocCellsLocked(this.heap, dataCells);
+    const block = allocZeroedCellsLocked(this.heap, dataCells);
     return {
       cellsOffset: block.offset,
       cellsStrideBytes: block.strideBytes,

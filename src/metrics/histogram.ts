@@ -49,7 +49,8 @@
  * @module
  */
 
-import { allocCellsLocked, sumSlots, type WriterCells } from "../heap/cells.ts";
+import { sumSlots, type WriterCells } from "../heap/cells.ts";
+import { allocZeroedCellsLocked } from "../heap/cells_alloc.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { BucketSnapshot, ExemplarSnapshot, HistogramFamily, HistogramSeries } from "../exposition/snapshot.ts";
 import { allocExemplarsLocked, encodeExemplarLabels, ExemplarWriter, exemplarSlotBytes, isExemplarForm, readExemplar } from "./exemplar.ts";
@@ -572,7 +573,7 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
   protected allocateSeriesLocked(): RecordStorage {
     const buckets = this.#bounds.length + 1;
     const native = this.native;
-    const block = allocCellsLocked(this.heap, 2 * buckets + 1 + (native === undefined ? 0 : nativeCells(native)));
+    const block = allocZeroedCellsLocked(this.heap, 2 * buckets + 1 + (native === undefined ? 0 : nativeCells(native)));
     const area = sharedAreaBytes(this.#bounds.length, this.#exemplars !== undefined, native !== undefined);
     const sharedOffset = native === undefined
       ? (area.classic === 0 ? 0 : allocExemplarsLocked(this.heap, buckets))

@@ -38,7 +38,8 @@
  * @module
  */
 
-import { allocCellsLocked, type CellBlock, readSlot, type WriterCells } from "../heap/cells.ts";
+import { type CellBlock, readSlot, type WriterCells } from "../heap/cells.ts";
+import { allocZeroedCellsLocked } from "../heap/cells_alloc.ts";
 import type { Heap } from "../heap/heap.ts";
 import { host } from "../native/index.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
@@ -360,7 +361,7 @@ export class Summary<T extends string = string> extends Metric<T, SummaryChild> 
   }
 
   protected allocateSeriesLocked(): RecordStorage {
-    const block = allocCellsLocked(this.heap, dataCells);
+    const block = allocZeroedCellsLocked(this.heap, dataCells);
     const sketch = allocSketchLocked(this.heap, this.#settings.ageBuckets);
     return { cellsOffset: block.offset, cellsStrideBytes: block.strideBytes, cellsCount: block.count, sharedOffset: sketch };
   }

@@ -18,8 +18,8 @@ export interface FuzzOutcome {
   /** The HeapError code or the foreign error's class. */
   readonly code?: string;
   readonly message?: string;
-  /** The scrape body of an `ok`. */
-  readonly body?: string;
+  /** The scrape bodies of an `ok` (before and after writing). */
+  readonly bodies?: readonly string[];
 }
 
 interface Running {
@@ -80,7 +80,7 @@ export class FuzzDriver {
         return { kind: "crash", message: `${how}; ${line.done ? "no answer" : line.value}; ${child.stderr}` };
       }
       const [, , kind, code, ...message] = line.value.split(" ");
-      if (kind === "ok") return { kind, body: JSON.parse(line.value.slice(`result ${id} ok `.length)) as string };
+      if (kind === "ok") return { kind, bodies: JSON.parse(line.value.slice(`result ${id} ok `.length)) as string[] };
       return { kind: kind === "heap_error" ? "heap_error" : "foreign", code, message: message.join(" ") };
     } finally {
       clearTimeout(timer);
