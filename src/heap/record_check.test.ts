@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Counter, Gauge, Heap, HeapError } from "../index.ts";
+import { Counter, Gauge, type Heap, HeapError } from "../index.ts";
 import { Directory, RecordField, recordHeaderBytes, RecordKind } from "./directory.ts";
 import { Root } from "./layout.ts";
 import { withHeap } from "../../test/support/heap.ts";
