@@ -26,6 +26,7 @@ export { Info, type InfoConfiguration } from "./metrics/info.ts";
 export { Summary, SummaryChild, type SummaryConfiguration } from "./metrics/summary.ts";
 export { StateSet, StateSetChild, type StateSetConfiguration, stateSetStatesMax } from "./metrics/stateset.ts";
 export { type LabelValues, Metric, type MetricConfiguration } from "./metrics/metric.ts";
+export { nameValidationScheme, type NameValidationScheme, setNameValidationScheme } from "./metrics/name_scheme.ts";
 export { type CardinalityOverflow, cardinalityOverflowDefault, overflowLabel, overflowWarningCode, setCardinalityOverflowDefault } from "./metrics/overflow.ts";
 export { collectHeapMetrics, type HeapMetricsConfiguration } from "./metrics/self_metrics.ts";
 export { DuplicateMetricError, type RegisteredMetric, register, Registry, type RegistryContentType, type ScrapeResult } from "./metrics/registry.ts";

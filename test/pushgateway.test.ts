@@ -16,7 +16,7 @@ import { Agent as HttpsAgent, createServer as createHttpsServer } from "node:htt
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import client, { Counter, Gauge, Heap, Histogram, Pushgateway, Registry } from "../src/index.ts";
+import client, { Counter, Gauge, Heap, Histogram, Pushgateway, Registry, setNameValidationScheme } from "../src/index.ts";
 import { parseSamples } from "./support/parse_text.ts";
 import { temporaryHeapPath } from "./support/runtimes.ts";
 import { poll, PUSHGATEWAY_BINARY, query, type Server, startPrometheus, startPushgateway, stop } from "./support/servers.ts";
@@ -248,6 +248,32 @@ test("http and https agents: the request goes through the agent given (an https 
     for (const agent of agents) agent.close();
     await secure.close();
     await plain.close();
+    heap.close();
+    cleanup();
+  }
+});
+
+test("UTF-8 names are pushed escaped with underscores, which a real Pushgateway 1.5 takes", { timeout: 60_000 }, async () => {
+  assert.ok(existsSync(PUSHGATEWAY_BINARY), `${PUSHGATEWAY_BINARY} is missing: node scripts/install_validators.mjs installs it (npm test runs it)`);
+  const { path, cleanup } = temporaryHeapPath();
+  const heap = Heap.open({ path, mode: "create" });
+  let gateway: Server | undefined;
+  try {
+    gateway = await startPushgateway(dirname(path));
+    setNameValidationScheme("utf-8");
+    const registry = new Registry();
+    const duration = new Histogram({ name: "pg.server.duration", help: "Duration.", labelNames: ["http.route"], buckets: [1], heap, registers: [registry] });
+    duration.labels("/a").observe(0.5);
+    new Counter({ name: "pg_plain", help: "A legacy name.", heap, registers: [registry] }).inc(2);
+    const result = await new Pushgateway(gateway.url, { timeout: 10_000 }, registry).push({ jobName: "utf8" });
+    assert.equal(result.resp.statusCode, 200, result.body);
+    const samples = await gatewaySamples(gateway);
+    assert.equal(pushed(samples, "pg_server_duration_count", { job: "utf8", http_route: "/a" }), 1);
+    assert.equal(pushed(samples, "pg_server_duration_bucket", { job: "utf8", http_route: "/a", le: "1" }), 1);
+    assert.equal(pushed(samples, "pg_plain", { job: "utf8" }), 2);
+  } finally {
+    setNameValidationScheme("legacy");
+    await stop(gateway?.process);
     heap.close();
     cleanup();
   }

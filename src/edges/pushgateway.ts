@@ -18,7 +18,11 @@
  * percent-encoded as prom-client does.
  *
  * The body is the registry's `metrics()` in its content type: with the default
- * registry, the totals of every process on the heap.
+ * registry, the totals of every process on the heap. Names outside the legacy character
+ * set (`setNameValidationScheme("utf-8")`) are pushed escaped with `underscores`
+ * (`http.server.duration` as `http_server_duration`): the push carries no Accept header
+ * to say the Pushgateway takes them, and one without UTF-8 support (Debian's 1.5) answers
+ * a quoted name with 400 (test/pushgateway.test.ts).
  *
  * @module
  */
@@ -54,7 +58,17 @@ export interface PushgatewayOptions extends RequestOptions {
 }
 
 /** The part of a registry a push needs. */
-type PushedRegistry = Pick<Registry, "metrics">;
+type PushedRegistry = Pick<Registry, "metrics"> & Partial<Pick<Registry, "scrape" | "contentType">>;
+
+/**
+ * The body of a push: a registry's scrape negotiated for its own content type with no
+ * escaping named, so UTF-8 names arrive escaped with `underscores` (legacy names, the
+ * default, give exactly `metrics()`); `metrics()` for another kind of registry.
+ */
+async function pushBody(registry: PushedRegistry): Promise<string | Uint8Array> {
+  if (typeof registry.scrape !== "function" || typeof registry.contentType !== "string") return registry.metrics();
+  return (await registry.scrape(registry.contentType)).body;
+}
 
 /**
  * Pushes metrics to a Prometheus Pushgateway.
@@ -195,7 +209,7 @@ function exchange(url: URL, method: string, options: Readonly<RequestOptions>, r
       req.end();
       return;
     }
-    registry.metrics().then((text) => {
+    pushBody(registry).then((text) => {
       req.end(gzip ? gzipSync(text) : text);
     }, (error: unknown) => {
       req.destroy();

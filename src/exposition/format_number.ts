@@ -65,6 +65,25 @@ export function formatGoFloat(value: number): string {
  * ```
  */
 export function formatLabelNumber(value: number): string {
+  // Bucket bounds and quantiles are few and repeat in every series of every scrape.
+  let text = labelNumbers.get(value);
+  if (text === undefined) {
+    text = canonicalLabelNumber(value);
+    if (labelNumbers.size >= LABEL_NUMBERS_CACHED_MAX) labelNumbers.clear();
+    labelNumbers.set(value, text);
+  }
+  return text;
+}
+
+/**
+ * Canonical spellings already made by {@linkcode formatLabelNumber}, by value (a Map
+ * compares with SameValueZero: -0 and 0 share `0.0`, as they must). Bounded, because
+ * native histograms' bounds are not few.
+ */
+const labelNumbers = new Map<number, string>();
+const LABEL_NUMBERS_CACHED_MAX = 4096;
+
+function canonicalLabelNumber(value: number): string {
   if (value === 0) return "0.0";
   const text = formatGoFloat(value);
   if (!Number.isFinite(value) || text.includes(".") || text.includes("e")) return text;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { negotiate as negotiateFully } from "./negotiate.ts";
+import * as captured from "../../test/support/prometheus3_accept.ts";
 
 const OM = { format: "openmetrics", contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8" };
 const TEXT = { format: "prometheus", contentType: "text/plain; version=0.0.4; charset=utf-8" };
@@ -145,5 +146,29 @@ describe("negotiate", () => {
     assert.equal(negotiate("text/plain;escaping=bogus").contentType, TEXT.contentType);
     // The Content-Type names a scheme that was asked for.
     assert.equal(negotiate("text/plain;escaping=dots").contentType, `${TEXT.contentType}; escaping=dots`);
+  });
+
+  test("the Accept headers a real Prometheus 3.16 sends, per scrape configuration", () => {
+    const OM1 = OM.contentType;
+    const cases: [string, string, string, string][] = [
+      [captured.PROMETHEUS3_DEFAULT, "openmetrics", "allow-utf-8", `${OM1}; escaping=allow-utf-8`],
+      [captured.PROMETHEUS3_NATIVE_HISTOGRAMS, "protobuf", "allow-utf-8", `${PROTOBUF}; escaping=allow-utf-8`],
+      [captured.PROMETHEUS3_OM2, "openmetrics2", "allow-utf-8", `${OM2}; escaping=allow-utf-8`],
+      [captured.PROMETHEUS3_OM1_ONLY, "openmetrics", "allow-utf-8", `${OM1}; escaping=allow-utf-8`],
+      // No scheme anywhere: Go's default, underscores, as client_golang answers it.
+      [captured.PROMETHEUS3_PROTO_ONLY, "protobuf", "underscores", `${PROTOBUF}; escaping=underscores`],
+      [captured.PROMETHEUS3_UNDERSCORES, "openmetrics", "underscores", `${OM1}; escaping=underscores`],
+      [captured.PROMETHEUS3_DOTS, "openmetrics", "dots", `${OM1}; escaping=dots`],
+      // Prometheus 2.x names no scheme: the Content-Type it always got.
+      [captured.PROMETHEUS2, "openmetrics", "underscores", OM1],
+    ];
+    for (const [accept, format, escaping, contentType] of cases) {
+      assert.deepEqual(negotiateFully(accept), { format, escaping, contentType }, accept);
+    }
+  });
+
+  test("OpenMetrics 2.0 refused (q=0) or missing falls back to the next entry Prometheus lists", () => {
+    const withoutOm2 = captured.PROMETHEUS3_OM2.replace("version=2.0.0;escaping=allow-utf-8;q=0.7", "version=2.0.0;escaping=allow-utf-8;q=0");
+    assert.deepEqual(negotiateFully(withoutOm2), { format: "prometheus", escaping: "allow-utf-8", contentType: `${TEXT.contentType}; escaping=allow-utf-8` });
   });
 });

@@ -83,6 +83,7 @@ export function pushCopy(heap: Heap, head: number, count: number, epoch: number)
   heap.u32[copy / 4 + 1] = slot;
   heap.i32[copy / 4 + 2] = epoch;
   heap.i32[copy / 4 + 3] = 0;
+  heap.f64.fill(0, copy / 8 + 2, copy / 8 + 1 + count); // zero already in a sound heap; a damaged arena tail may hold anything
   for (;;) {
     const i32 = heap.i32;
     const first = Atomics.load(i32, head / 4);

@@ -10,6 +10,11 @@
  * or not at all. A writer that dies mid-insert leaves at most an unpublished record:
  * leaked bytes, never a torn structure, so recovery needs no repair here.
  *
+ * Every record is checked (record_check.ts: bounds, kind, chain order, checksum) the
+ * first time this isolate reaches it, before any field is read through it; so is every
+ * generation's header and bucket array (in the allocated bytes, page-aligned, a bucket
+ * count the growth rule can give).
+ *
  * The table grows in generations, so that a heap of a few series keeps a 64 KiB table
  * and one of millions keeps short chains, without ever moving a published record (its
  * one chain link is immutable). Each generation is a bucket array with a small header:
@@ -35,6 +40,8 @@
 
 import type { Heap } from "./heap.ts";
 import { Root } from "./layout.ts";
+import { checkSpan, damaged } from "./bounds.ts";
+import { checkRecord, recordChecksum } from "./record_check.ts";
 
 /** Flag bits of a series record. */
 export const SeriesFlag = {
@@ -73,8 +80,12 @@ export const RecordField = {
   /** Metric records: flag bits, set atomically (see MetricFlag). Series records: SeriesFlag bits. */
   flags: 44,
   createdMs: 48,
+  /** The checksum of the record's immutable part (record_check.ts), written before publication. */
+  checksum: 56,
 } as const;
-const headerBytes = 56;
+/** Bytes of a record before its key and value. */
+export const recordHeaderBytes = 64;
+const headerBytes = recordHeaderBytes;
 
 /** Buckets of the first generation: a power of two; 64 KiB of table. */
 export const bucketCount = 16384;
@@ -123,6 +134,9 @@ function fnv1a(bytes: Uint8Array, seed: number): number {
 export class Directory {
   readonly heap: Heap;
 
+  /** Records and generations this isolate has checked (they never change once published). */
+  readonly #checked = new Set<number>();
+
   constructor(heap: Heap) {
     this.heap = heap;
   }
@@ -170,10 +184,20 @@ export class Directory {
     heap.f64[(record + RecordField.createdMs) / 8] = Date.now();
     heap.u8.set(key, record + headerBytes);
     heap.u8.set(value, record + headerBytes + key.byteLength);
+    u32[at + RecordField.checksum / 4] = recordChecksum(heap, record);
+    this.#checked.add(record);
     Atomics.store(heap.i32, bucket, record | 0); // publish
     heap.u32[table / 4 + 2]++; // records in this generation (changed only under the lock)
     if (kind === RecordKind.series) Atomics.add(heap.i32, (parent + RecordField.seriesCount) / 4, 1);
     return record;
+  }
+
+  /**
+   * Checks a record offset read from a mutable word (not reached through the table):
+   * a {@link HeapError} unless a sound record lies there (record_check.ts).
+   */
+  checkRecord(record: number): void {
+    this.#check(record);
   }
 
   /** A u32 field of a record. */
@@ -246,17 +270,12 @@ export class Directory {
     const metrics: number[] = [];
     const seriesByMetric = new Map<number, number[]>();
     if (table === 0) return { metrics, seriesByMetric };
-    // More records than the mapping could hold is a cycle: damage. (The mapping grows as
-    // records of other processes are reached, so the bound is read again before failing.)
-    let visitedMax = heap.mappedBytes / headerBytes;
-    let visited = 0;
     for (let generation = 0, at = table; at !== 0; at = this.#olderGeneration(at, generation++)) {
       const buckets = this.#buckets(at);
       for (let bucket = 0; bucket < buckets; bucket++) {
         let record = Atomics.load(heap.i32, (at + generationHeaderBytes) / 4 + bucket) >>> 0;
         while (record !== 0) {
-          if (++visited > visitedMax && visited > (visitedMax = heap.mappedBytes / headerBytes)) throw new RangeError(`The directory of heap ${heap.path} has a cycle: the file is damaged`);
-          heap.ensure(record + headerBytes);
+          this.#check(record); // links only go to lower offsets, so the walk ends
           const u32 = heap.u32;
           const kind = u32[(record + RecordField.kind) / 4];
           if (kind === RecordKind.metric) metrics.push(record);
@@ -280,10 +299,8 @@ export class Directory {
     const heap = this.heap;
     const bucket = this.#bucketWord(table, hash); // maps the bucket array first: heap.i32 may be replaced
     let record = Atomics.load(heap.i32, bucket) >>> 0;
-    let steps = 0;
     while (record !== 0) {
-      if (++steps > heap.mappedBytes / headerBytes) throw new RangeError(`The directory of heap ${heap.path} has a cycle: the file is damaged`);
-      heap.ensure(record + headerBytes + key.byteLength);
+      this.#check(record); // links only go to lower offsets, so the walk ends
       const u32 = heap.u32;
       const at = record / 4;
       if (
@@ -311,21 +328,38 @@ export class Directory {
     return (table + generationHeaderBytes) / 4 + (hash & (this.#buckets(table) - 1));
   }
 
-  /** The bucket count of the generation at `table`, checked: a damaged header is an error, never a stray read. */
+  #check(record: number): void {
+    if (this.#checked.has(record)) return;
+    checkRecord(this.heap, record);
+    this.#checked.add(record);
+  }
+
+  /**
+   * The bucket count of the generation at `table`, checked (once per isolate: a published
+   * generation never changes but for its records count): a damaged header is a HeapError,
+   * never a stray read.
+   */
   #buckets(table: number): number {
     const heap = this.heap;
-    heap.ensure(table + generationHeaderBytes);
-    const buckets = heap.u32[table / 4 + 1];
-    if (buckets < bucketCount || (buckets & (buckets - 1)) !== 0 || buckets > bucketCount * generationGrowth ** (generationsMax - 1)) {
-      throw new RangeError(`The directory of heap ${heap.path} has a generation of ${buckets} buckets at byte ${table}: the file is damaged`);
+    if (!this.#checked.has(table)) {
+      checkSpan(heap, table, generationHeaderBytes, 4096, "a directory generation");
+      const buckets = heap.u32[table / 4 + 1];
+      if (buckets < bucketCount || (buckets & (buckets - 1)) !== 0 || buckets > bucketCount * generationGrowth ** (generationsMax - 1)) {
+        throw damaged(heap, table, `a directory generation claims ${buckets} buckets`);
+      }
+      checkSpan(heap, table, generationHeaderBytes + buckets * 4, 4096, "a directory generation");
+      const older = heap.u32[table / 4];
+      if (older !== 0 && older >= table) throw damaged(heap, table, `a directory generation links to byte ${older}, which is not an older one`);
+      this.#checked.add(table);
     }
+    const buckets = heap.u32[table / 4 + 1];
     heap.ensure(table + generationHeaderBytes + buckets * 4);
     return buckets;
   }
 
   /** The generation before the one at `table` (0 after the first), the walk bounded by {@link generationsMax}. */
   #olderGeneration(table: number, generation: number): number {
-    if (generation >= generationsMax) throw new RangeError(`The directory of heap ${this.heap.path} has more than ${generationsMax} generations: the file is damaged`);
+    if (generation >= generationsMax) throw damaged(this.heap, table, `the directory has more than ${generationsMax} generations`);
     return this.heap.u32[table / 4];
   }
 

@@ -253,10 +253,15 @@ export class Heap {
     return this.withLock(() => this.allocLocked(sizeBytes, alignBytes));
   }
 
-  /** Allocates zeroed bytes; the caller holds the lock ({@link withLock}). */
+  /**
+   * Allocates zeroed bytes; the caller holds the lock ({@link withLock}). Bytes past the
+   * cursor are zero in a sound heap (never used before); they are zeroed here anyway, so
+   * that damage there cannot reach a new structure.
+   */
   allocLocked(sizeBytes: number, alignBytes = 8): number {
     const offset = check(native.heapAllocLocked(this.handle, sizeBytes, alignBytes), `allocate ${sizeBytes} bytes in heap ${this.path}`);
     this.ensure(offset + sizeBytes);
+    this.#u8.fill(0, offset, offset + sizeBytes);
     return offset;
   }
 

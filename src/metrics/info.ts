@@ -18,6 +18,7 @@
  */
 
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
+import { damaged } from "../heap/bounds.ts";
 import type { InfoFamily, InfoSeries } from "../exposition/snapshot.ts";
 import { type FamilySource, type LabelValues, Metric, type MetricConfiguration, registerFamilyReader, seriesLabels } from "./metric.ts";
 
@@ -39,11 +40,12 @@ function readInfoFamily(source: FamilySource): InfoFamily {
   const { shared, descriptor, record } = source;
   const { heap, directory } = shared;
   const word = directory.field(record, RecordField.sharedOffset);
-  if (word === 0) throw new RangeError(`Info "${descriptor.name}" in heap ${heap.path} has no current-series word: the file is damaged`);
+  if (word === 0) throw damaged(heap, record, `info ${descriptor.name} has no current-series word`);
   heap.ensure(word + 4);
   const current = Atomics.load(heap.i32, word / 4) >>> 0;
   const series: InfoSeries[] = [];
   // Not looked up in source.series: an info() after the listing was taken still shows.
+  if (current !== 0) directory.checkRecord(current); // a mutable word: damage could point anywhere
   if (
     current !== 0 &&
     directory.field(current, RecordField.parent) === record &&
@@ -77,7 +79,7 @@ export class Info<T extends string = string> extends Metric<T, InfoSeriesRecord>
       { ...config, name: typeof config?.name === "string" ? config.name.replace(/_info$/, "") : config?.name },
     );
     const word = this.shared.directory.field(this.record, RecordField.sharedOffset);
-    if (word === 0) throw new RangeError(`Info "${this.name}" in heap ${this.heap.path} has no current-series word: the file is damaged`);
+    if (word === 0) throw damaged(this.heap, this.record, `info ${this.name} has no current-series word`);
     this.#current = this.heap.int32View(word, 1);
   }
 

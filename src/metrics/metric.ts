@@ -19,6 +19,8 @@ import { checkHelp, checkLabelNames, checkMetricName, inspectNames, labelValueSt
 import { type MetricObjectWithValues, toMetricObject } from "./metric_object.ts";
 import { claimInstance, releaseInstance } from "./identity.ts";
 import { LabelHits } from "./label_hits.ts";
+import { checkFamilySnapshot } from "./snapshot_check.ts";
+import { decodeDescriptor, decodeLabelOrder, decodeLabelValues } from "./decode_record.ts";
 import { heapStats } from "../heap/stats.ts";
 import {
   type CardinalityOverflow,
@@ -104,14 +106,14 @@ export function registerFamilyReader(type: MetricType, reader: FamilyReader): vo
 
 /**
  * Reads a metric family from shared memory, whether or not this process has an
- * object for it.
+ * object for it; values only damage can produce are a HeapError (snapshot_check.ts).
  */
 export function readFamily(source: FamilySource): FamilySnapshot {
   const reader = familyReaders.get(source.descriptor.type);
   if (reader === undefined) throw new TypeError(`No reader for metric type "${source.descriptor.type}" of "${source.descriptor.name}"`);
   const { directory } = source.shared;
   const series = source.series.filter((record) => (directory.loadField(record, RecordField.flags) & SeriesFlag.removed) === 0);
-  return reader(series.length === source.series.length ? source : { ...source, series });
+  return checkFamilySnapshot(source.shared.heap, source.record, reader(series.length === source.series.length ? source : { ...source, series }));
 }
 
 /** The epoch a series' values belong to now (see heap/cells.ts). */
@@ -128,7 +130,7 @@ export function seriesCells(shared: SharedDirectory, record: number): CellBlock 
 export function descriptorOf(shared: SharedDirectory, record: number): MetricDescriptor {
   let descriptor = shared.descriptors.get(record) as MetricDescriptor | undefined;
   if (descriptor === undefined) {
-    descriptor = JSON.parse(new TextDecoder().decode(shared.directory.value(record))) as MetricDescriptor;
+    descriptor = decodeDescriptor(shared, record, shared.directory.value(record));
     shared.descriptors.set(record, descriptor);
   }
   return descriptor;
@@ -155,11 +157,10 @@ export function seriesLabels(shared: SharedDirectory, record: number, labelNames
       cache.set(record, overflowLabelPairs);
       return overflowLabelPairs;
     }
-    values = JSON.parse(new TextDecoder().decode(key)) as string[];
+    values = decodeLabelValues(shared, record, key, labelNames.length);
     shared.labelValues.set(record, values);
   }
-  const orderBytes = shared.directory.value(record);
-  const order = orderBytes.byteLength === 0 ? labelNames : JSON.parse(new TextDecoder().decode(orderBytes)) as string[];
+  const order = decodeLabelOrder(shared, record, shared.directory.value(record), labelNames);
   const pairs: [string, string][] = [];
   for (const name of order) {
     const i = labelNames.indexOf(name);

@@ -70,6 +70,7 @@
  */
 
 import type { Heap } from "../heap/heap.ts";
+import { checkSpan } from "../heap/bounds.ts";
 
 /**
  * Relative accuracy of every quantile: the answer is within 1% of the exact value.
@@ -522,11 +523,17 @@ export class SketchWriter {
   }
 }
 
-/** Calls `fn` with the heap offset of every allocated page of a table (low or high words). */
-function forEachPage(heap: Heap, tableOffset: number, fn: (page: number, offset: number) => void): void {
+/**
+ * Calls `fn` with the heap offset of every allocated page of a table (low or high
+ * words). Each offset is checked first: it was allocated 64-aligned in the heap's data,
+ * so anything else is damage (a HeapError, never a read through it).
+ */
+function forEachPage(heap: Heap, tableOffset: number, ageBuckets: number, fn: (page: number, offset: number) => void): void {
   for (let page = 0; page < pageCount; page++) {
     const offset = Atomics.load(heap.i32, tableOffset / 4 + page) >>> 0;
-    if (offset !== 0) fn(page, offset);
+    if (offset === 0) continue;
+    checkSpan(heap, offset, pageBytes(ageBuckets), 64, "a summary sketch page");
+    fn(page, offset);
   }
 }
 
@@ -543,8 +550,8 @@ function clearAgeBucket(heap: Heap, shape: SketchShape, age: number): void {
   };
   Atomics.store(heap.int32View(shape.offset + at.zeroHigh, a), age, 0);
   Atomics.store(heap.int32View(shape.offset + at.zeroLow, a), age, 0);
-  forEachPage(heap, shape.offset + at.highPages, (_, offset) => zero(offset));
-  forEachPage(heap, shape.offset + at.pages, (_, offset) => zero(offset));
+  forEachPage(heap, shape.offset + at.highPages, a, (_, offset) => zero(offset));
+  forEachPage(heap, shape.offset + at.pages, a, (_, offset) => zero(offset));
 }
 
 /**
@@ -633,10 +640,10 @@ function mergeCounts(heap: Heap, shape: SketchShape, ages: readonly number[]): n
     const high = Atomics.load(heap.i32, (shape.offset + at.zeroHigh) / 4 + age);
     zero += countOf(high, Atomics.load(heap.i32, (shape.offset + at.zeroLow) / 4 + age));
   }
-  forEachPage(heap, shape.offset + at.highPages, (page, offset) => {
+  forEachPage(heap, shape.offset + at.highPages, a, (page, offset) => {
     highPageOffsets[page] = offset; // read before the low words, as every high word is
   });
-  forEachPage(heap, shape.offset + at.pages, (page, offset) => {
+  forEachPage(heap, shape.offset + at.pages, a, (page, offset) => {
     pagePresent[page] = 1;
     const highOffset = highPageOffsets[page];
     heap.ensure(Math.max(offset, highOffset) + pageBytes(a));

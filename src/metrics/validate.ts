@@ -6,19 +6,24 @@
  * @module
  */
 
+import { isUtf8Name, nameValidationScheme } from "./name_scheme.ts";
+
 const metricNamePattern = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const labelNamePattern = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Whether `name` is a valid metric name. */
 export function isMetricName(name: unknown): boolean {
-  return typeof name === "string" && metricNamePattern.test(name);
+  if (typeof name !== "string") return false;
+  return nameValidationScheme() === "utf-8" ? isUtf8Name(name) : metricNamePattern.test(name);
 }
 
 /** Throws a TypeError unless `name` is a valid metric name. */
 export function checkMetricName(name: unknown): string {
   if (name === undefined) throw new TypeError("Missing mandatory name parameter: a metric needs a name (a string such as \"http_requests\")");
   if (typeof name !== "string") throw new TypeError(`Invalid metric name: a metric name must be a string, got ${typeof name}`);
-  if (!metricNamePattern.test(name)) {
+  if (nameValidationScheme() === "utf-8") {
+    if (!isUtf8Name(name)) throw new TypeError(`Invalid metric name ${JSON.stringify(name)}: under the "utf-8" name scheme it must be a non-empty, well-formed string`);
+  } else if (!metricNamePattern.test(name)) {
     throw new TypeError(`Invalid metric name "${name}": it must match [a-zA-Z_:][a-zA-Z0-9_:]*`);
   }
   return name;
@@ -29,8 +34,12 @@ export function checkLabelNames(metric: string, labelNames: unknown, reserved: r
   if (labelNames === undefined) return [];
   if (!Array.isArray(labelNames)) throw new TypeError(`labelNames of "${metric}" must be an array of strings`);
   const seen = new Set<string>();
+  const utf8 = nameValidationScheme() === "utf-8";
   for (const label of labelNames) {
-    if (typeof label !== "string" || !labelNamePattern.test(label)) {
+    if (utf8 && (typeof label !== "string" || !isUtf8Name(label))) {
+      throw new TypeError(`Invalid label name ${JSON.stringify(label)} for "${metric}": under the "utf-8" name scheme it must be a non-empty, well-formed string`);
+    }
+    if (!utf8 && (typeof label !== "string" || !labelNamePattern.test(label))) {
       throw new TypeError(`Invalid label name ${JSON.stringify(label)} for "${metric}": it must match [a-zA-Z_][a-zA-Z0-9_]*`);
     }
     if (label.startsWith("__")) throw new TypeError(`Invalid label name "${label}" for "${metric}": names starting with __ are reserved`);

@@ -65,16 +65,19 @@ const explanations: Record<StatusName, string> = {
  * @example
  * ```ts
  * try { openHeap({ path: "/tmp/not-a-heap" }); }
- * catch (e) { if (e instanceof HeapError && e.code === "not_a_heap") console.error(e.message); }
+ * catch (e) { if (e instanceof HeapError && e.code === "not_a_heap") console.error(e.message, e.offset); }
  * ```
  */
 export class HeapError extends Error {
   /** The ABI status name. */
   readonly code: StatusName;
-  constructor(code: StatusName, message: string) {
+  /** Byte offset in the heap file of the damaged field or record, when one is known. */
+  readonly offset: number | undefined;
+  constructor(code: StatusName, message: string, offset?: number) {
     super(message);
     this.name = "HeapError";
     this.code = code;
+    this.offset = offset;
   }
 }
 

@@ -40,3 +40,35 @@ export function strictParse(body: string): ParsedFamily[] {
   assert.equal(run.status, 0, `the strict parser refused:\n${body}\n${run.stderr ?? run.error}`);
   return JSON.parse(run.stdout) as ParsedFamily[];
 }
+
+/**
+ * Runs the strict parser on each of `bodies` in one Python process; per body, the
+ * parser's error, or undefined when it accepts the body.
+ *
+ * @example
+ * ```ts
+ * const [error] = strictErrors([await registry.metrics()]);
+ * ```
+ */
+export function strictErrors(bodies: readonly string[]): (string | undefined)[] {
+  const script = [
+    "import json, sys",
+    "from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse",
+    "out = []",
+    "for body in json.load(sys.stdin):",
+    "    try:",
+    "        list(parse(body))",
+    "        out.append(None)",
+    "    except Exception as e:",
+    "        out.append(type(e).__name__ + ': ' + str(e))",
+    "print(json.dumps(out))",
+  ].join("\n");
+  const run = spawnSync("python3", ["-c", script], {
+    input: JSON.stringify(bodies),
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, PYTHONPATH: join(packageRoot, ".tools", "python") },
+  });
+  assert.equal(run.status, 0, `the strict parser did not run:\n${run.stderr ?? run.error}`);
+  return (JSON.parse(run.stdout) as (string | null)[]).map((error) => error ?? undefined);
+}

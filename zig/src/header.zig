@@ -9,8 +9,9 @@ const assert = std.debug.assert;
 
 pub const magic: [8]u8 = "MPMHEAP1".*;
 /// 3: series cells are per-writer copies on lists in per-slot arenas (src/heap/cells.ts),
-/// and the slot table's reserved word is the slot's arena chunk; 2 held every slot's
-/// cells in fixed stripes. 2: the heap lock is mutex.zig's own lock (1: a pthread mutex).
+/// the slot table's reserved word is the slot's arena chunk, and directory records (the
+/// layer above) carry a checksum of their immutable part; 2 held every slot's cells in
+/// fixed stripes. 2: the heap lock is mutex.zig's own lock (1: a pthread mutex).
 pub const format_version: u32 = 3;
 pub const header_size_bytes: u32 = 4096;
 /// Unclaimed slots cost only their 16-byte slot-table entry (cells are allocated by the
@@ -124,6 +125,9 @@ pub fn validate(header: *const Header, page_size_bytes: u64) Error!u64 {
     if (@atomicLoad(u32, &header.slots_high_water, .seq_cst) > slots) return error.Corrupt;
     // Every byte the lock uses, before anyone waits on it.
     try mutex_.check(&header.lock);
+    // Nothing writes the reserved bytes after the lock: anything there is damage (a
+    // foreign or overwritten header), found here rather than by the layer above.
+    for (header.reserved_0) |byte| if (byte != 0) return error.Corrupt;
     // Cursor before size: size only grows and is stored before the cursor passes it, so
     // reading in this order never sees a cursor beyond a concurrently growing size.
     const cursor = @atomicLoad(u64, &header.alloc_cursor_bytes, .seq_cst);
@@ -195,6 +199,13 @@ test "validate reports the most telling status" {
     try testing.expectError(error.LayoutMismatch, validate(&header, 4096));
     header.format_version = 1;
     try testing.expectError(error.VersionMismatch, validate(&header, 4096));
+    header.format_version = format_version;
+    header.layout -%= 1;
+    header.alloc_cursor_bytes = 16384;
+    header.reserved_0[100] = 1;
+    try testing.expectError(error.Corrupt, validate(&header, 4096));
+    header.reserved_0[100] = 0;
+    try testing.expectEqual(@as(u64, 16384), try validate(&header, 4096));
     header.magic[0] = 'X';
     try testing.expectError(error.NotAHeap, validate(&header, 4096));
 }

@@ -355,8 +355,12 @@ pub const Heap = struct {
         if (h.size_max_bytes != heap.reservation_bytes) return error.Corrupt;
         var slot: u32 = 0;
         while (slot < heap.writer_slots_max) : (slot += 1) {
-            const state = @atomicLoad(u32, &header_.slotAt(heap.base, slot).state, .seq_cst);
+            const entry = header_.slotAt(heap.base, slot);
+            const state = @atomicLoad(u32, &entry.state, .seq_cst);
             if (state > 1) return error.Corrupt;
+            // The arena word (src/heap/arena.ts): 0 or a page-aligned chunk in the file.
+            const arena = @atomicLoad(u32, &entry.reserved, .seq_cst);
+            if (arena % heap.page_size_bytes != 0 or arena >= size) return error.Corrupt;
         }
         const stat = try sys.fstat(heap.fd);
         try header_.checkFileSize(@intCast(stat.size), size);

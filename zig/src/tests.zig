@@ -254,10 +254,10 @@ test "damaged heaps get exact statuses" {
     // Version 1 (a pthread mutex in the header) is refused, not reinterpreted.
     try patchFile(path, 8, std.mem.asBytes(&@as(u32, 1)));
     try testing.expectEqual(neg(.version_mismatch), attach_only(path));
-    // So is version 2 (every slot's cells in fixed stripes).
+    // Version 2 (directory records without checksums) too.
     try patchFile(path, 8, std.mem.asBytes(&@as(u32, 2)));
     try testing.expectEqual(neg(.version_mismatch), attach_only(path));
-    try patchFile(path, 8, std.mem.asBytes(&@as(u32, 3)));
+    try patchFile(path, 8, std.mem.asBytes(&header_.format_version));
     const layout = header_.layoutWord(sys.pageSizeBytes());
     try patchFile(path, 12, std.mem.asBytes(&(layout ^ 0xff)));
     try testing.expectEqual(neg(.layout_mismatch), attach_only(path));
