@@ -21,8 +21,10 @@
  * - cumulative buckets are computed at read time, so they never decrease: every cell only
  *   grows, and a later scrape reads a later consistent state of each copy;
  * - `_sum` is read in the same consistent state as the counts, so it matches them.
- * A writer killed mid-update leaves at most that one update partial in its copy (its
- * bucket counted, its sum not yet added); readers read a dead writer's copy as it is.
+ * Each store of an update is logged in the slot's undo log first (heap/undo_log.ts), so a
+ * reader that finds a writer stopped, descheduled or killed mid-update reads that copy as
+ * it was before the update, and the isolate that adopts a killed writer's slot rolls the
+ * update back: no update is ever seen or left half done.
  *
  * Observations (client_golang's practice; OpenMetrics: "the +Inf bucket counts all
  * requests" and NaN is not less than or equal to any bound): `v` goes in the first bucket
@@ -309,10 +311,17 @@ export class HistogramChild {
     const i32 = this.#i32;
     cells.beginWrite();
     if (i32[0] !== this.#epoch[0]) cells.renew(); // inside the write: readers see the zeroing and this update at once
+    const undo = cells.undo; // each store logged first: readers of a stopped writer undo them (heap/undo_log.ts)
     const word = (bucket + 1) * 2;
     const next = i32[word] + 1;
-    if (next < countMax) i32[word] = next;
-    else this.#f64[this.#overflowCell + bucket] += 1;
+    if (next < countMax) {
+      undo.saveInt(bucket + 1);
+      i32[word] = next;
+    } else {
+      undo.saveDouble(this.#overflowCell + bucket);
+      this.#f64[this.#overflowCell + bucket] += 1;
+    }
+    undo.saveDouble(this.#sumCell);
     this.#f64[this.#sumCell] += value;
     const native = this.#native;
     if (native !== undefined && native.writer.observe(value) !== NativeOutcome.counted) this.#resetThenCount(bucket, value, native);
@@ -328,7 +337,7 @@ export class HistogramChild {
     const cells = this.cells;
     const mine = this.#i32[0];
     if (Atomics.compareExchange(this.#epoch, 0, mine, mine + 1) === mine) native.resetCreated(Date.now());
-    cells.renew();
+    cells.renew(); // logs the whole copy first (a pre-image): the stores below need no entries
     const word = (bucket + 1) * 2;
     this.#i32[word] += 1;
     this.#f64[this.#sumCell] += value;
