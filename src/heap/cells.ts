@@ -151,8 +151,34 @@ export class WriterCells {
    * {@link endWrite} must be logged first in {@link undo} (`saveDouble`, `saveInt`, or `saveAll`).
    */
   beginWrite(): void {
+    this.undo.begin(this.offset, (this.i32[1] + 1) | 1, this.f64, this.i32);
+    this.beginLoggedWrite();
+  }
+
+  /**
+   * Starts logging the next multi-cell update and returns the log: an update that knows
+   * cells it will store to saves them now, with plain stores (cheaper where
+   * `Atomics.store` is a call), then calls {@link beginLoggedWrite}.
+   *
+   * @example
+   * ```ts
+   * const undo = cells.prepareWrite();
+   * undo.saveDouble(2);
+   * cells.beginLoggedWrite();
+   * cells.f64[2] += 1;
+   * cells.endWrite();
+   * ```
+   */
+  prepareWrite(): UndoLog {
+    const undo = this.undo;
+    undo.begin(this.offset, (this.i32[1] + 1) | 1, this.f64, this.i32);
+    return undo;
+  }
+
+  /** The sequence becomes odd after {@link prepareWrite} (what {@link beginWrite} does after starting the log). */
+  beginLoggedWrite(): void {
+    this.undo.goLive();
     const odd = (this.i32[1] + 1) | 1;
-    this.undo.begin(this.offset, odd, this.f64, this.i32);
     if (plainStoresOrdered) this.i32[1] = odd;
     else Atomics.store(this.i32, 1, odd);
   }

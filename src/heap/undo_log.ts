@@ -9,11 +9,13 @@
  * isolate updates one copy at a time, so one area per slot is enough. A multi-cell update
  * of a copy (cells.ts, between `beginWrite()` and `endWrite()`) goes:
  * 1. `begin`: the area's header gets the copy's offset and the odd sequence value the
- *    update will publish, and its state word 0 (no entries); only then does the copy's
- *    sequence word become that odd value.
+ *    update will publish. An update that knows some of the cells it will change (a
+ *    histogram's bucket and sum) saves them now (step 2, without publishing each).
+ *    `goLive` writes the entry count to the state word; only then does the copy's
+ *    sequence word become that odd value (which publishes all of this).
  * 2. Before each store to a cell, `saveDouble`/`saveInt` appends `(cell, old value)` to
- *    the area and then raises the entry count in the state word (append, then publish),
- *    so an entry is visible before the store it undoes.
+ *    the area and then, once live, raises the entry count in the state word (append,
+ *    then publish), so an entry is visible before the store it undoes.
  * 3. An update that changes more cells than {@link entriesMax}, or the whole copy (a
  *    renew after a reset, a native re-bucketing), calls `saveAll` first: the copy as it
  *    was before the update (the copy as it is, with the entries so far undone) goes to
@@ -120,6 +122,8 @@ export class UndoLog {
   #copyF64: Float64Array = new Float64Array(0);
   #copyI32: Int32Array = new Int32Array(0);
   #entries = notLogging;
+  /** Whether the copy's sequence word is odd already: entries from here on must be published before the store they undo. */
+  #live = false;
 
   constructor(heap: Heap) {
     this.#heap = heap;
@@ -156,21 +160,27 @@ export class UndoLog {
     });
   }
 
-  /** Starts logging an update of the copy at `copyOffset` that publishes `oddSequence`; before the copy's sequence word changes. */
+  /**
+   * Starts logging an update of the copy at `copyOffset` that publishes `oddSequence`;
+   * before the copy's sequence word changes. Entries saved before {@link goLive} need
+   * no ordering of their own: the store of the odd sequence that follows publishes them
+   * (it is an `Atomics.store` where plain stores are not ordered), so an update whose
+   * cells are known in advance logs them first with plain stores only.
+   */
   begin(copyOffset: number, oddSequence: number, copyF64: Float64Array, copyI32: Int32Array): void {
     this.#copyF64 = copyF64;
     this.#copyI32 = copyI32;
     this.#entries = 0;
+    this.#live = false;
     const i32 = this.#i32;
-    if (plainStoresOrdered) {
-      i32[wordCopy] = copyOffset;
-      i32[wordSeq] = oddSequence;
-      i32[wordState] = 0;
-    } else {
-      Atomics.store(i32, wordCopy, copyOffset);
-      Atomics.store(i32, wordSeq, oddSequence);
-      Atomics.store(i32, wordState, 0);
-    }
+    i32[wordCopy] = copyOffset;
+    i32[wordSeq] = oddSequence;
+  }
+
+  /** Publishes the entries saved since {@link begin}; the caller then makes the copy's sequence word odd. */
+  goLive(): void {
+    this.#live = true;
+    this.#i32[wordState] = this.#entries;
   }
 
   /** Logs double cell `cell` of the copy (0 the control cell) before a store to it. */
@@ -230,6 +240,7 @@ export class UndoLog {
 
   #publish(entries: number): void {
     this.#entries = entries;
+    if (!this.#live) return; // goLive publishes it
     if (plainStoresOrdered) this.#i32[wordState] = entries;
     else Atomics.store(this.#i32, wordState, entries);
   }

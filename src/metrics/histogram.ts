@@ -309,19 +309,18 @@ export class HistogramChild {
     } else bucket = bucketIndex(bounds, value);
     const cells = this.cells;
     const i32 = this.#i32;
-    cells.beginWrite();
-    if (i32[0] !== this.#epoch[0]) cells.renew(); // inside the write: readers see the zeroing and this update at once
-    const undo = cells.undo; // each store logged first: readers of a stopped writer undo them (heap/undo_log.ts)
+    // Each store is logged first (heap/undo_log.ts): a reader of a stopped writer undoes
+    // them. The two this update makes are logged before the sequence word turns odd.
+    const undo = cells.prepareWrite();
     const word = (bucket + 1) * 2;
-    const next = i32[word] + 1;
-    if (next < countMax) {
-      undo.saveInt(bucket + 1);
-      i32[word] = next;
-    } else {
-      undo.saveDouble(this.#overflowCell + bucket);
-      this.#f64[this.#overflowCell + bucket] += 1;
-    }
+    const inInt = i32[word] + 1 < countMax;
+    if (inInt) undo.saveInt(bucket + 1);
+    else undo.saveDouble(this.#overflowCell + bucket);
     undo.saveDouble(this.#sumCell);
+    cells.beginLoggedWrite();
+    if (i32[0] !== this.#epoch[0]) cells.renew(); // inside the write: readers see the zeroing and this update at once
+    if (inInt) i32[word] += 1; // (after a renew: from 0, still below countMax)
+    else this.#f64[this.#overflowCell + bucket] += 1;
     this.#f64[this.#sumCell] += value;
     const native = this.#native;
     if (native !== undefined && native.writer.observe(value) !== NativeOutcome.counted) this.#resetThenCount(bucket, value, native);
