@@ -9,6 +9,8 @@
  *   non-cumulative buckets, and `_sum` == le=1 count + 4 x the (1, 4] count (the writers
  *   observe only 1 and 4); the native buckets hold `_count` and their own sum;
  * - each summary series: `_sum` == `_count` (it observes only 1);
+ * - each gauge series (mode "mostrecent", set to the iteration every 64th): a multiple
+ *   of 64;
  * - no count goes down from the previous scrape.
  * Some of those reads found a writer mid-update and fell back to its last consistent
  * values: the stale-read count (heap stats, and the self-metric) is above 0. In the end
@@ -62,6 +64,12 @@ function checkScrape(families: FamilySnapshot[], previous: Map<string, number>, 
           if (b.count < (previous.get(k) ?? 0)) assert.fail(`${where}, ${key}: le=${b.le} went down from ${previous.get(k)} to ${b.count}`);
           seen.set(k, b.count);
         });
+      }
+    } else if (family.type === "gauge") {
+      for (const s of family.series) {
+        const key = `${family.name}${JSON.stringify(s.labels)}`;
+        if (s.value % 64 !== 0 || s.value < (previous.get(key) ?? 0)) assert.fail(`${where}, ${key}: ${s.value} after ${previous.get(key)}`);
+        seen.set(key, s.value);
       }
     } else if (family.type === "summary") {
       for (const s of (family as SummaryFamily).series) {
@@ -132,6 +140,8 @@ test(`writers stopped with SIGSTOP mid-update (${stops} stops of Bun, Deno and N
       }
       const summary = (families.find((f) => f.name === "mp_stop_summary") as SummaryFamily).series.find((x) => x.labels[0][1] === runtimes[w])!;
       assert.equal(summary.count, iterations);
+      const gauge = families.find((f) => f.name === "mp_stop_gauge")!;
+      assert.equal(gauge.type === "gauge" && gauge.series.find((x) => x.labels[0][1] === runtimes[w])!.value, iterations - (iterations % 64));
     }
     heap.verify();
   } finally {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { withHeap } from "../../test/support/heap.ts";
 import { HeapError } from "../native/index.ts";
 import { allocCellsLocked, type CellBlock, readSlot, WriterCells } from "./cells.ts";
-import { Heap } from "./heap.ts";
+import type { Heap } from "./heap.ts";
 import { heapStats } from "./stats.ts";
 import { entriesMax } from "./undo_log.ts";
 
