@@ -347,14 +347,13 @@ class ProcessGaugeChild extends GaugeChild {
         cells.endWrite();
       }
     }
-    cells.beginWrite();
+    cells.prepareWrite(); // the cells this write changes, logged before the sequence turns odd
+    undo.saveDouble(valueCell);
+    if (this.#stamped) undo.saveDouble(updatedCell);
+    cells.beginLoggedWrite();
     try {
-      undo.saveDouble(valueCell);
       f64[valueCell] = add ? f64[valueCell] + value : value;
-      if (this.#stamped) {
-        undo.saveDouble(updatedCell);
-        f64[updatedCell] = Date.now();
-      }
+      if (this.#stamped) f64[updatedCell] = Date.now();
     } finally {
       cells.endWrite();
     }
