@@ -140,7 +140,7 @@ export class WriterCells {
    * the epoch, so a reader that sees the new epoch sees the zeroes too.
    */
   renew(): void {
-    if ((this.i32[1] & 1) === 1) this.undo.saveAll(); // inside a write: readers of the interrupted update need the whole copy
+    if ((this.i32[1] & 1) === 1) this.undo.saveAll(this.i32); // inside a write: readers of the interrupted update need the whole copy
     this.f64.fill(0, controlCells);
     Atomics.store(this.i32, 0, Atomics.load(this.seriesEpoch, 0));
     this.#onRenew();
@@ -148,22 +148,26 @@ export class WriterCells {
 
   /**
    * Marks the start of a multi-cell update (the sequence becomes odd). Every store until
-   * {@link endWrite} must be logged first in {@link undo} (`saveDouble`, `saveInt`, or `saveAll`).
+   * {@link endWrite} must be logged first in {@link undo} (`saveDouble`, `saveInt`, or
+   * `saveAll`); up to two cells the update will change can be logged here instead,
+   * cheaper (`target` from undo_log.ts `intTarget`/`doubleTarget`, `old` its value now).
    */
-  beginWrite(): void {
-    this.undo.begin(this.offset, (this.i32[1] + 1) | 1, this.f64, this.i32);
-    this.beginLoggedWrite();
+  beginWrite(targetA = -1, oldA = 0, targetB = -1, oldB = 0): void {
+    const odd = (this.i32[1] + 1) | 1;
+    this.undo.beginWith(this.offset, odd, targetA, oldA, targetB, oldB);
+    if (plainStoresOrdered) this.i32[1] = odd;
+    else Atomics.store(this.i32, 1, odd);
   }
 
   /**
-   * Starts logging the next multi-cell update and returns the log: an update that knows
-   * cells it will store to saves them now, with plain stores (cheaper where
-   * `Atomics.store` is a call), then calls {@link beginLoggedWrite}.
+   * Starts logging the next multi-cell update and returns the log, for an update that
+   * logs more cells before the sequence turns odd than {@link beginWrite} takes: it
+   * saves them (plain stores), then calls {@link beginLoggedWrite}.
    *
    * @example
    * ```ts
    * const undo = cells.prepareWrite();
-   * undo.saveDouble(2);
+   * undo.saveDouble(cells.f64, 2);
    * cells.beginLoggedWrite();
    * cells.f64[2] += 1;
    * cells.endWrite();
@@ -171,11 +175,11 @@ export class WriterCells {
    */
   prepareWrite(): UndoLog {
     const undo = this.undo;
-    undo.begin(this.offset, (this.i32[1] + 1) | 1, this.f64, this.i32);
+    undo.begin(this.offset, (this.i32[1] + 1) | 1);
     return undo;
   }
 
-  /** The sequence becomes odd after {@link prepareWrite} (what {@link beginWrite} does after starting the log). */
+  /** The sequence becomes odd after {@link prepareWrite}. */
   beginLoggedWrite(): void {
     this.undo.goLive();
     const odd = (this.i32[1] + 1) | 1;

@@ -23,7 +23,7 @@ function read(heap: Heap, block: CellBlock, epoch = 0): number[] | undefined {
 function write(cells: WriterCells, values: number[]): void {
   cells.beginWrite();
   values.forEach((v, i) => {
-    cells.undo.saveDouble(i + 1);
+    cells.undo.saveDouble(cells.f64, i + 1);
     cells.f64[i + 1] = v;
   });
   cells.endWrite();
@@ -35,11 +35,11 @@ test("a writer stopped mid-update: the reader gets the copy's values before the 
   assert.deepEqual(read(heap, block), [1, 2, 3, 4]);
   const stale = heapStats.staleSlotReads;
   cells.beginWrite(); // never ended while the reader reads: as if stopped here
-  cells.undo.saveDouble(1);
+  cells.undo.saveDouble(cells.f64, 1);
   cells.f64[1] = 10;
-  cells.undo.saveDouble(3);
+  cells.undo.saveDouble(cells.f64, 3);
   cells.f64[3] = 30;
-  cells.undo.saveDouble(1); // a cell stored twice ends at its value before the first store
+  cells.undo.saveDouble(cells.f64, 1); // a cell stored twice ends at its value before the first store
   cells.f64[1] = 11;
   assert.deepEqual(read(heap, block), [1, 2, 3, 4], "the last consistent values, not a mix");
   assert.equal(heapStats.staleSlotReads, stale + 1);
@@ -53,8 +53,8 @@ test("cells logged before the sequence turns odd (prepareWrite), int32 cells, an
   const scratch = new Float64Array(2);
   const ints = new Uint8Array([1, 0]);
   const undo = cells.prepareWrite();
-  undo.saveInt(1);
-  undo.saveDouble(2);
+  undo.saveInt(cells.i32, 1);
+  undo.saveDouble(cells.f64, 2);
   cells.beginLoggedWrite();
   cells.i32[2] += 7;
   cells.f64[2] += 0.5;
@@ -62,7 +62,7 @@ test("cells logged before the sequence turns odd (prepareWrite), int32 cells, an
   assert.deepEqual([...scratch], [0, 0]);
   cells.endWrite();
   cells.beginWrite();
-  cells.undo.saveInt(1);
+  cells.undo.saveInt(cells.i32, 1);
   cells.i32[2] = 9;
   cells.undo.commit(); // the copy holds the update's result from here on
   assert.equal(readSlot(heap, block, heap.slot, 0, scratch, ints), true);
@@ -77,7 +77,7 @@ test(`an update of more than ${entriesMax} cells falls back to a pre-image of th
   write(cells, before);
   cells.beginWrite();
   for (let i = 1; i <= cellsCount; i++) {
-    cells.undo.saveDouble(i);
+    cells.undo.saveDouble(cells.f64, i);
     cells.f64[i] = -i;
   }
   assert.deepEqual(read(heap, block), before);
@@ -91,7 +91,7 @@ test("a renew inside an update (a reset seen mid-write): readers of the new epoc
   Atomics.add(epoch, 0, 1); // a reset
   cells.beginWrite();
   cells.renew(); // zeroes the copy and takes epoch 1: logs the whole copy first
-  cells.undo.saveDouble(1);
+  cells.undo.saveDouble(cells.f64, 1);
   cells.f64[1] = 1;
   assert.equal(read(heap, block, 1), undefined, "before the update the copy held nothing of epoch 1 (its pre-image is of epoch 0)");
   cells.endWrite();
@@ -102,7 +102,7 @@ test("a renew inside an update (a reset seen mid-write): readers of the new epoc
 test("a live writer mid-update whose undo log does not describe the update: a HeapError, not a hang", withHeap((heap) => {
   const { block, cells } = makeCells(heap, 2);
   cells.beginWrite();
-  cells.undo.saveDouble(1);
+  cells.undo.saveDouble(cells.f64, 1);
   cells.f64[1] = 3;
   const odd = cells.i32[1];
   cells.i32[1] = odd + 2; // damage: an odd sequence no update published

@@ -68,9 +68,11 @@ import { host } from "../native/index.ts";
 const plainStoresOrdered = host.plainStoresOrdered;
 
 /** Entries one update may log before it falls back to a pre-image: a histogram observe with native buckets logs at most 6. */
-export const entriesMax = 24;
+export const entriesMax = 16;
 /** Bytes before the entries. */
 const headerBytes = 32;
+/** The first entry's f64 index in the area. */
+const entriesCell = headerBytes / 8;
 /** Bytes of one entry. */
 const entryBytes = 16;
 /** Bytes before the shadow. */
@@ -108,8 +110,9 @@ const notLogging = entriesMax + 1;
  * ```ts
  * const undo = undoLogOf(heap);
  * undo.reserve(copyBytes);
- * undo.begin(copyOffset, odd, copyF64, copyI32); // then the copy's sequence word := odd
- * undo.saveDouble(3);
+ * undo.begin(copyOffset, odd);
+ * undo.goLive(); // then the copy's sequence word := odd
+ * undo.saveDouble(copyF64, 3);
  * copyF64[3] += 1;
  * ```
  */
@@ -119,11 +122,9 @@ export class UndoLog {
   #shadowBytes = 0;
   #i32: Int32Array = new Int32Array(0);
   #f64: Float64Array = new Float64Array(0);
-  #copyF64: Float64Array = new Float64Array(0);
-  #copyI32: Int32Array = new Int32Array(0);
   #entries = notLogging;
-  /** Whether the copy's sequence word is odd already: entries from here on must be published before the store they undo. */
-  #live = false;
+  /** 1 once the copy's sequence word is odd: entries from here on must be published before the store they undo. */
+  #live = 0;
 
   constructor(heap: Heap) {
     this.#heap = heap;
@@ -167,45 +168,70 @@ export class UndoLog {
    * (it is an `Atomics.store` where plain stores are not ordered), so an update whose
    * cells are known in advance logs them first with plain stores only.
    */
-  begin(copyOffset: number, oddSequence: number, copyF64: Float64Array, copyI32: Int32Array): void {
-    this.#copyF64 = copyF64;
-    this.#copyI32 = copyI32;
+  begin(copyOffset: number, oddSequence: number): void {
     this.#entries = 0;
-    this.#live = false;
+    this.#live = 0;
     const i32 = this.#i32;
     i32[wordCopy] = copyOffset;
     i32[wordSeq] = oddSequence;
   }
 
+  /**
+   * {@link begin}, the first entries and {@link goLive} in one call, for updates that
+   * know the cells they change (at most two; `target` from {@link intTarget} or
+   * {@link doubleTarget}, -1 for none, `old` the cell's value now): the hot path of a
+   * histogram observation, all plain stores.
+   */
+  beginWith(copyOffset: number, oddSequence: number, targetA: number, oldA: number, targetB: number, oldB: number): void {
+    const i32 = this.#i32;
+    const f64 = this.#f64;
+    i32[wordCopy] = copyOffset;
+    i32[wordSeq] = oddSequence;
+    let n = 0;
+    if (targetA >= 0) {
+      i32[entriesCell << 1] = targetA;
+      f64[entriesCell + 1] = oldA;
+      n = 1;
+      if (targetB >= 0) {
+        i32[(entriesCell + 2) << 1] = targetB;
+        f64[entriesCell + 3] = oldB;
+        n = 2;
+      }
+    }
+    i32[wordState] = n;
+    this.#entries = n;
+    this.#live = 1;
+  }
+
   /** Publishes the entries saved since {@link begin}; the caller then makes the copy's sequence word odd. */
   goLive(): void {
-    this.#live = true;
+    this.#live = 1;
     this.#i32[wordState] = this.#entries;
   }
 
-  /** Logs double cell `cell` of the copy (0 the control cell) before a store to it. */
-  saveDouble(cell: number): void {
+  /** Logs double cell `cell` of the copy `copy` (cell 0 the control cell) before a store to it. */
+  saveDouble(copy: Float64Array, cell: number): void {
     const n = this.#entries;
     if (n >= entriesMax) {
-      if (n === entriesMax) this.saveAll();
+      if (n === entriesMax) this.saveAll(new Int32Array(copy.buffer, copy.byteOffset, copy.length * 2));
       return;
     }
-    const entry = (headerBytes + n * entryBytes) / 8;
-    this.#i32[entry * 2] = cell * 2;
-    this.#f64[entry + 1] = this.#copyF64[cell];
+    const entry = entriesCell + (n << 1);
+    this.#i32[entry << 1] = cell << 1;
+    this.#f64[entry + 1] = copy[cell];
     this.#publish(n + 1);
   }
 
-  /** Logs the int32 in the first word of cell `cell` of the copy before a store to it. */
-  saveInt(cell: number): void {
+  /** Logs the int32 in the first word of cell `cell` of the copy `copy` (as int32 words) before a store to it. */
+  saveInt(copy: Int32Array, cell: number): void {
     const n = this.#entries;
     if (n >= entriesMax) {
-      if (n === entriesMax) this.saveAll();
+      if (n === entriesMax) this.saveAll(copy);
       return;
     }
-    const entry = (headerBytes + n * entryBytes) / 8;
-    this.#i32[entry * 2] = cell * 2 + 1;
-    this.#f64[entry + 1] = this.#copyI32[cell * 2];
+    const entry = entriesCell + (n << 1);
+    this.#i32[entry << 1] = (cell << 1) | 1;
+    this.#f64[entry + 1] = copy[cell << 1];
     this.#publish(n + 1);
   }
 
@@ -213,15 +239,15 @@ export class UndoLog {
    * Logs the whole copy (its state before this update) before a store to many of its
    * cells or to its epoch word. Rare: a renew after a reset, a native re-bucketing.
    */
-  saveAll(): void {
+  saveAll(copy: Int32Array): void {
     const n = this.#entries;
     if (n > entriesMax) return;
-    const words = this.#copyI32.length;
+    const words = copy.length;
     if (words * 4 > this.#shadowBytes) throw new RangeError(`The undo area holds ${this.#shadowBytes} bytes, a copy of ${words * 4} was not reserved`);
     const shadow = shadowStartBytes / 4;
     const i32 = this.#i32;
     const f64 = this.#f64;
-    for (let w = 0; w < words; w++) i32[shadow + w] = this.#copyI32[w];
+    for (let w = 0; w < words; w++) i32[shadow + w] = copy[w];
     for (let k = n - 1; k >= 0; k--) { // the entries undone newest first, in the shadow
       const entry = (headerBytes + k * entryBytes) / 8;
       const target = i32[entry * 2];
@@ -244,6 +270,28 @@ export class UndoLog {
     if (plainStoresOrdered) this.#i32[wordState] = entries;
     else Atomics.store(this.#i32, wordState, entries);
   }
+}
+
+/** An entry's target for the int32 in the first word of cell `cell`.
+ *
+ * @example
+ * ```ts
+ * cells.beginWrite(intTarget(1), cells.i32[2]);
+ * ```
+ */
+export function intTarget(cell: number): number {
+  return (cell << 1) | 1;
+}
+
+/** An entry's target for double cell `cell`.
+ *
+ * @example
+ * ```ts
+ * cells.beginWrite(doubleTarget(3), cells.f64[3]);
+ * ```
+ */
+export function doubleTarget(cell: number): number {
+  return cell << 1;
 }
 
 const logs = new WeakMap<Heap, UndoLog>();

@@ -39,6 +39,7 @@
  */
 
 import { allocCellsLocked, readSlot, type WriterCells } from "../heap/cells.ts";
+import { doubleTarget } from "../heap/undo_log.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { Heap } from "../heap/heap.ts";
 import { slotEntryBytes, slotTableOffsetBytes } from "../heap/layout.ts";
@@ -338,7 +339,6 @@ class ProcessGaugeChild extends GaugeChild {
   #writeLocked(value: number, add: boolean): void {
     const f64 = this.#f64;
     const cells = this.#cells;
-    const undo = cells.undo; // each store logged first (heap/undo_log.ts)
     if (this.#i32[claimWord] !== this.#claims) {
       cells.beginWrite();
       try {
@@ -347,10 +347,7 @@ class ProcessGaugeChild extends GaugeChild {
         cells.endWrite();
       }
     }
-    cells.prepareWrite(); // the cells this write changes, logged before the sequence turns odd
-    undo.saveDouble(valueCell);
-    if (this.#stamped) undo.saveDouble(updatedCell);
-    cells.beginLoggedWrite();
+    cells.beginWrite(doubleTarget(valueCell), f64[valueCell], this.#stamped ? doubleTarget(updatedCell) : -1, f64[updatedCell]); // the cells it changes, logged
     try {
       f64[valueCell] = add ? f64[valueCell] + value : value;
       if (this.#stamped) f64[updatedCell] = Date.now();
@@ -371,11 +368,11 @@ class ProcessGaugeChild extends GaugeChild {
     const undo = this.#cells.undo;
     const inherited = f64[valueCell];
     const keep = this.#departed !== 0 && inherited !== 0 && this.#i32[0] === Atomics.load(this.#epoch, 0);
-    undo.saveDouble(valueCell);
+    undo.saveDouble(f64, valueCell);
     f64[valueCell] = 0;
-    undo.saveDouble(updatedCell);
+    undo.saveDouble(f64, updatedCell);
     f64[updatedCell] = 0;
-    undo.saveInt(claimWord >> 1);
+    undo.saveInt(this.#i32, claimWord >> 1);
     this.#i32[claimWord] = this.#claims;
     if (keep) check(native.f64Add(this.#handle, this.#departed, inherited), `keep the departed value of gauge "${this.#name}"`);
     undo.commit();

@@ -52,6 +52,7 @@
  */
 
 import { allocCellsLocked, sumSlots, type WriterCells } from "../heap/cells.ts";
+import { doubleTarget, intTarget } from "../heap/undo_log.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { BucketSnapshot, ExemplarSnapshot, HistogramFamily, HistogramSeries } from "../exposition/snapshot.ts";
 import { allocExemplarsLocked, encodeExemplarLabels, ExemplarWriter, exemplarSlotBytes, isExemplarForm, readExemplar } from "./exemplar.ts";
@@ -311,17 +312,17 @@ export class HistogramChild {
     const i32 = this.#i32;
     // Each store is logged first (heap/undo_log.ts): a reader of a stopped writer undoes
     // them. The two this update makes are logged before the sequence word turns odd.
-    const undo = cells.prepareWrite();
+    const f64 = this.#f64;
     const word = (bucket + 1) * 2;
     const inInt = i32[word] + 1 < countMax;
-    if (inInt) undo.saveInt(bucket + 1);
-    else undo.saveDouble(this.#overflowCell + bucket);
-    undo.saveDouble(this.#sumCell);
-    cells.beginLoggedWrite();
+    const overflow = this.#overflowCell + bucket;
+    const sum = this.#sumCell;
+    if (inInt) cells.beginWrite(intTarget(bucket + 1), i32[word], doubleTarget(sum), f64[sum]);
+    else cells.beginWrite(doubleTarget(overflow), f64[overflow], doubleTarget(sum), f64[sum]);
     if (i32[0] !== this.#epoch[0]) cells.renew(); // inside the write: readers see the zeroing and this update at once
     if (inInt) i32[word] += 1; // (after a renew: from 0, still below countMax)
-    else this.#f64[this.#overflowCell + bucket] += 1;
-    this.#f64[this.#sumCell] += value;
+    else f64[overflow] += 1;
+    f64[sum] += value;
     const native = this.#native;
     if (native !== undefined && native.writer.observe(value) !== NativeOutcome.counted) this.#resetThenCount(bucket, value, native);
     cells.endWrite();

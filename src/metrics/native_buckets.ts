@@ -326,13 +326,13 @@ export class NativeWriter {
     const stateWord = this.#base * 2;
     let state = i32[stateWord];
     if (state === 0) {
-      this.#undo?.saveInt(this.#base);
+      this.#undo?.saveInt(this.#i32, this.#base);
       i32[stateWord] = state = 2 * (shared + schemaBias); // a fresh copy: table 0
     } else if (shared < stateSchema(state)) state = this.#rebucket(state, shared);
     if (stateSchema(state) < settings.schema && settings.minResetMs > 0 && this.#resetDue()) return NativeOutcome.resetSeries;
     const abs = value < 0 ? -value : value;
     if (abs <= settings.zeroThreshold) {
-      this.#undo?.saveDouble(this.#base + 3);
+      this.#undo?.saveDouble(this.#f64, this.#base + 3);
       this.#f64[this.#base + 3] += 1;
       return NativeOutcome.counted;
     }
@@ -353,7 +353,7 @@ export class NativeWriter {
     }
     // At -4 a table takes entries past the budget up to one short of full; past that, the zero bucket.
     if (!this.#add(state & 1, entryKey(nativeBucketIndex(abs, nativeSchemaMin), negative), 1, this.#capacity - 1)) {
-      this.#undo?.saveDouble(this.#base + 3);
+      this.#undo?.saveDouble(this.#f64, this.#base + 3);
       this.#f64[this.#base + 3] += 1;
     }
     return NativeOutcome.counted;
@@ -375,15 +375,15 @@ export class NativeWriter {
       if (cell === 0) {
         const usedWord = (this.#base + 1 + table) * 2;
         if (this.#i32[usedWord] >= entriesMax) return false;
-        this.#undo?.saveDouble(start + slot);
+        this.#undo?.saveDouble(this.#f64, start + slot);
         f64[start + slot] = scaled + count;
-        this.#undo?.saveInt(usedWord >> 1);
+        this.#undo?.saveInt(this.#i32, usedWord >> 1);
         this.#i32[usedWord]++;
         return true;
       }
       const held = cell - scaled;
       if (held >= 0 && held <= entryCountMax - count) {
-        this.#undo?.saveDouble(start + slot);
+        this.#undo?.saveDouble(this.#f64, start + slot);
         f64[start + slot] = cell + count;
         return true;
       }
@@ -398,7 +398,7 @@ export class NativeWriter {
    * Returns the new state.
    */
   #rebucket(state: number, to: number): number {
-    this.#undo?.saveAll(); // many stores: the whole copy as it was goes to the undo log first
+    this.#undo?.saveAll(this.#i32); // many stores: the whole copy as it was goes to the undo log first
     const f64 = this.#f64;
     const capacity = this.#capacity;
     const from = this.#tables + (state & 1) * capacity;
