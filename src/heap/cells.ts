@@ -36,13 +36,16 @@
  *   that first touches a series after a reset counts from zero in the current epoch.
  * - word 1, a sequence number for types whose update spans several cells (a seqlock):
  *   odd while the writer is mid-update. Readers retry until they read the same even
- *   value before and after; after `seqRetriesMax` tries they check that the writer is
- *   alive, and read a dead writer's cells as they are (at most its one interrupted
- *   update is partial), so a writer killed mid-update never stalls a scrape. A live
- *   writer still mid-update after those tries was preempted there (several writers on
- *   few cores): the reader sleeps 1 ms between liveness checks, giving it the CPU, and
- *   fails only after `liveWaitsMax` of them. A writer makes the word odd by
- *   `(seq + 1) | 1`, and an isolate that adopts a dead writer's slot makes every odd
+ *   value before and after. A reader that keeps finding the same odd value (the writer
+ *   was stopped, descheduled, traced or killed in that update) does not wait for it: it
+ *   reads the copy's state before that update from the slot's undo log (undo_log.ts has
+ *   that algorithm: the writer logs each cell's old value before its store), exactly,
+ *   and counts a stale read in `heapStats.staleSlotReads`. Only when the log does not
+ *   describe the update does it check that the writer is alive: a dead writer's cells
+ *   are read as they are; a live one gets `liveWaitsMax` waits of 1 ms, and then the
+ *   heap is damaged (a HeapError). A writer makes the word odd by
+ *   `(seq + 1) | 1`, and an isolate that adopts a dead writer's slot rolls back the
+ *   update the log describes and makes every odd
  *   word of its copies even before it writes anything ({@link repairAdoptedSlot}), so a
  *   word left odd by a writer killed mid-update neither stalls readers of a live slot
  *   nor inverts the parity. Where the runtime says plain stores reach
@@ -58,6 +61,8 @@ import { checkCopy, findCopy, linkBytes, pushCopy } from "./copies.ts";
 import { Directory, RecordField } from "./directory.ts";
 import { type Heap, onSlotAdopted } from "./heap.ts";
 import { HeapError, host } from "../native/index.ts";
+import { heapStats } from "./stats.ts";
+import { readUndone, rollBackAdopted, Undone, type UndoLog, undoLogOf } from "./undo_log.ts";
 
 /** Whether the seqlock's writer side may use plain stores (see the module comment). */
 const plainStoresOrdered = host.plainStoresOrdered;
@@ -74,7 +79,9 @@ export interface CellBlock {
 export const controlCells = 1;
 /** Seqlock reads of one copy before checking whether its writer is alive. */
 const seqRetriesMax = 1000;
-/** Liveness checks of a live but stuck writer, 1 ms apart, before the scrape gives up with an error. */
+/** Reads finding the same odd sequence before the reader takes the copy's state before that update from the undo log. */
+const oddReadsMax = 200;
+/** Liveness checks of a live writer mid-update whose undo log does not describe the update, 1 ms apart, before the heap is called damaged. */
 const liveWaitsMax = 1000;
 /** What readers sleep on (nothing ever wakes it: `Atomics.wait` with a timeout is a sleep). */
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -121,6 +128,10 @@ export class WriterCells {
   readonly i32: Int32Array;
   /** The series' epoch word (in its directory record). */
   readonly seriesEpoch: Int32Array;
+  /** This slot's undo log: every store inside `beginWrite()`/`endWrite()` is logged in it first (undo_log.ts). */
+  readonly undo: UndoLog;
+  /** Byte offset of this copy. */
+  readonly offset: number;
   readonly #onRenew: () => void;
 
   constructor(heap: Heap, block: CellBlock, seriesEpoch: Int32Array, onRenew: () => void = () => {}) {
@@ -130,6 +141,9 @@ export class WriterCells {
     let copy = findCopy(heap, block.head, heap.slot); // an adopted slot continues its predecessor's copy
     if (copy === 0) copy = pushCopy(heap, block.head, block.count, (Atomics.load(seriesEpoch, 0) - 1) | 0);
     const offset = copy + linkBytes;
+    this.offset = offset;
+    this.undo = undoLogOf(heap);
+    this.undo.reserve(block.count * 8);
     this.f64 = heap.float64View(offset, block.count);
     this.i32 = heap.int32View(offset, block.count * 2);
     this.seriesEpoch = seriesEpoch;
@@ -141,13 +155,48 @@ export class WriterCells {
    * the epoch, so a reader that sees the new epoch sees the zeroes too.
    */
   renew(): void {
+    if ((this.i32[1] & 1) === 1) this.undo.saveAll(this.i32); // inside a write: readers of the interrupted update need the whole copy
     this.f64.fill(0, controlCells);
     Atomics.store(this.i32, 0, Atomics.load(this.seriesEpoch, 0));
     this.#onRenew();
   }
 
-  /** Marks the start of a multi-cell update (the sequence becomes odd). */
-  beginWrite(): void {
+  /**
+   * Marks the start of a multi-cell update (the sequence becomes odd). Every store until
+   * {@link endWrite} must be logged first in {@link undo} (`saveDouble`, `saveInt`, or
+   * `saveAll`); up to two cells the update will change can be logged here instead,
+   * cheaper (`target` from undo_log.ts `intTarget`/`doubleTarget`, `old` its value now).
+   */
+  beginWrite(targetA = -1, oldA = 0, targetB = -1, oldB = 0): void {
+    const odd = (this.i32[1] + 1) | 1;
+    this.undo.beginWith(this.offset, odd, targetA, oldA, targetB, oldB);
+    if (plainStoresOrdered) this.i32[1] = odd;
+    else Atomics.store(this.i32, 1, odd);
+  }
+
+  /**
+   * Starts logging the next multi-cell update and returns the log, for an update that
+   * logs more cells before the sequence turns odd than {@link beginWrite} takes: it
+   * saves them (plain stores), then calls {@link beginLoggedWrite}.
+   *
+   * @example
+   * ```ts
+   * const undo = cells.prepareWrite();
+   * undo.saveDouble(cells.f64, 2);
+   * cells.beginLoggedWrite();
+   * cells.f64[2] += 1;
+   * cells.endWrite();
+   * ```
+   */
+  prepareWrite(): UndoLog {
+    const undo = this.undo;
+    undo.begin(this.offset, (this.i32[1] + 1) | 1);
+    return undo;
+  }
+
+  /** The sequence becomes odd after {@link prepareWrite}. */
+  beginLoggedWrite(): void {
+    this.undo.goLive();
     const odd = (this.i32[1] + 1) | 1;
     if (plainStoresOrdered) this.i32[1] = odd;
     else Atomics.store(this.i32, 1, odd);
@@ -182,13 +231,27 @@ export function readSlot(
   heap.ensure(base + block.count * 8);
   const dataCells = block.count - controlCells;
   for (let waits = 0; waits <= liveWaitsMax; waits++) {
+    let odd = 0;
+    let oddReads = 0;
     for (let attempt = 0; attempt < seqRetriesMax; attempt++) {
       const i32 = heap.i32;
       const f64 = heap.f64;
       const control = base / 4;
       if (Atomics.load(i32, control) !== epoch) return false;
       const before = Atomics.load(i32, control + 1);
-      if ((before & 1) !== 0) continue;
+      if ((before & 1) !== 0) {
+        if (before !== odd) {
+          odd = before;
+          oddReads = 0;
+        }
+        if (++oddReads < oddReadsMax) continue;
+        // The writer is stopped, descheduled or dead in this update: its state before it.
+        oddReads = 0;
+        const found = readUndone(heap, slot, base, block.count, before, epoch, scratch, intCells);
+        if (found === Undone.unknown) continue;
+        heapStats.staleSlotReads++;
+        return found === Undone.values;
+      }
       for (let i = 0; i < dataCells; i++) {
         const cell = base / 8 + controlCells + i;
         scratch[i] = intCells !== undefined && intCells[i] === 1 ? i32[cell * 2] : f64[cell];
@@ -199,9 +262,12 @@ export function readSlot(
       readRaw(heap, base, dataCells, scratch, intCells); // a dead writer: at most its last update is partial
       return Atomics.load(heap.i32, base / 4) === epoch;
     }
-    Atomics.wait(pause, 0, 0, 1); // alive: preempted mid-update; let it run
+    Atomics.wait(pause, 0, 0, 1); // alive, and its undo log says nothing of this update (it is being adopted?)
   }
-  throw new Error(`Writer slot ${slot} of heap ${heap.path} stayed mid-update for ${liveWaitsMax} ms while alive`);
+  throw new HeapError(
+    "corrupt",
+    `Writer slot ${slot} of heap ${heap.path} stayed mid-update for ${liveWaitsMax} ms while alive, and its undo log does not describe the update of the copy at byte ${base}: the heap is damaged`,
+  );
 }
 
 function readRaw(heap: Heap, base: number, dataCells: number, scratch: Float64Array, intCells?: Uint8Array): void {
@@ -248,7 +314,8 @@ export function sumSlots(
 
 /**
  * Makes even every odd sequence word in this isolate's copies: what a writer killed
- * mid-update left in the slot this isolate has just adopted. Called once, when the slot
+ * mid-update left in the slot this isolate has just adopted, after undoing that update
+ * where the slot's undo log describes it (undo_log.ts). Called once, when the slot
  * is claimed, before this isolate writes anything, so an odd word in a live slot always
  * means an update in progress. Returns how many words it repaired.
  *
@@ -269,6 +336,7 @@ export function repairAdoptedSlot(heap: Heap): number {
       const word = (copy + linkBytes) / 4 + 1;
       const sequence = Atomics.load(heap.i32, word);
       if ((sequence & 1) === 0) continue;
+      rollBackAdopted(heap, copy + linkBytes, block.count, sequence); // the interrupted update undone, when logged
       Atomics.store(heap.i32, word, sequence + 1);
       repaired++;
     }

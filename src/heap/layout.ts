@@ -27,6 +27,8 @@ export const Root = {
   // (arena.ts, whose chunk is in the slot table's reserved word).
   /** Number of metric records (informational; raised after publication). */
   metricCount: 4,
+  /** Offset of the table of undo areas, one u32 offset per writer slot (0 until the first is made; undo_log.ts). */
+  undoLogs: 16,
 } as const;
 
 /** Byte offset of `size_bytes` (u64, atomic) in the header: bytes of the file allocated and valid to map. */

@@ -21,8 +21,10 @@
  * - cumulative buckets are computed at read time, so they never decrease: every cell only
  *   grows, and a later scrape reads a later consistent state of each copy;
  * - `_sum` is read in the same consistent state as the counts, so it matches them.
- * A writer killed mid-update leaves at most that one update partial in its copy (its
- * bucket counted, its sum not yet added); readers read a dead writer's copy as it is.
+ * Each store of an update is logged in the slot's undo log first (heap/undo_log.ts), so a
+ * reader that finds a writer stopped, descheduled or killed mid-update reads that copy as
+ * it was before the update, and the isolate that adopts a killed writer's slot rolls the
+ * update back: no update is ever seen or left half done.
  *
  * Observations (client_golang's practice; OpenMetrics: "the +Inf bucket counts all
  * requests" and NaN is not less than or equal to any bound): `v` goes in the first bucket
@@ -50,6 +52,7 @@
  */
 
 import { reserveCellsLocked, sumSlots, type WriterCells } from "../heap/cells.ts";
+import { doubleTarget, intTarget } from "../heap/undo_log.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { BucketSnapshot, ExemplarSnapshot, HistogramFamily, HistogramSeries } from "../exposition/snapshot.ts";
 import { allocExemplarsLocked, encodeExemplarLabels, ExemplarWriter, exemplarSlotBytes, isExemplarForm, readExemplar } from "./exemplar.ts";
@@ -307,13 +310,19 @@ export class HistogramChild {
     } else bucket = bucketIndex(bounds, value);
     const cells = this.cells;
     const i32 = this.#i32;
-    cells.beginWrite();
-    if (i32[0] !== this.#epoch[0]) cells.renew(); // inside the write: readers see the zeroing and this update at once
+    // Each store is logged first (heap/undo_log.ts): a reader of a stopped writer undoes
+    // them. The two this update makes are logged before the sequence word turns odd.
+    const f64 = this.#f64;
     const word = (bucket + 1) * 2;
-    const next = i32[word] + 1;
-    if (next < countMax) i32[word] = next;
-    else this.#f64[this.#overflowCell + bucket] += 1;
-    this.#f64[this.#sumCell] += value;
+    const inInt = i32[word] + 1 < countMax;
+    const overflow = this.#overflowCell + bucket;
+    const sum = this.#sumCell;
+    if (inInt) cells.beginWrite(intTarget(bucket + 1), i32[word], doubleTarget(sum), f64[sum]);
+    else cells.beginWrite(doubleTarget(overflow), f64[overflow], doubleTarget(sum), f64[sum]);
+    if (i32[0] !== this.#epoch[0]) cells.renew(); // inside the write: readers see the zeroing and this update at once
+    if (inInt) i32[word] += 1; // (after a renew: from 0, still below countMax)
+    else f64[overflow] += 1;
+    f64[sum] += value;
     const native = this.#native;
     if (native !== undefined && native.writer.observe(value) !== NativeOutcome.counted) this.#resetThenCount(bucket, value, native);
     cells.endWrite();
@@ -328,7 +337,7 @@ export class HistogramChild {
     const cells = this.cells;
     const mine = this.#i32[0];
     if (Atomics.compareExchange(this.#epoch, 0, mine, mine + 1) === mine) native.resetCreated(Date.now());
-    cells.renew();
+    cells.renew(); // logs the whole copy first (a pre-image): the stores below need no entries
     const word = (bucket + 1) * 2;
     this.#i32[word] += 1;
     this.#f64[this.#sumCell] += value;

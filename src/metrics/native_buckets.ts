@@ -65,6 +65,7 @@
  */
 
 import { nativeBucketIndex, nativeSchemaMin, reduceIndex } from "./native_schema.ts";
+import type { UndoLog } from "../heap/undo_log.ts";
 
 /** Native settings as stored in the descriptor (so that every process uses the same).
  *
@@ -289,12 +290,15 @@ export class NativeWriter {
   readonly #shared: Int32Array;
   /** The series record's created time (ms) as a one-cell view: the last reset. */
   readonly #createdMs: Float64Array;
+  /** The copy's undo log: each store is logged in it first (heap/undo_log.ts); re-bucketing logs the whole copy. */
+  readonly #undo: UndoLog | undefined;
 
   /**
    * `f64`/`i32`: this writer's copy (cell 0 the control cell); `first`: the native
    * region's first data cell; `shared`: the series' schema word (and exemplar cursor).
    */
-  constructor(f64: Float64Array, i32: Int32Array, first: number, settings: NativeSettings, shared: Int32Array, createdMs: Float64Array) {
+  constructor(f64: Float64Array, i32: Int32Array, first: number, settings: NativeSettings, shared: Int32Array, createdMs: Float64Array, undo?: UndoLog) {
+    this.#undo = undo;
     this.#f64 = f64;
     this.#i32 = i32;
     this.#base = 1 + first;
@@ -321,11 +325,14 @@ export class NativeWriter {
     const shared = packed === 0 || packed >>> 4 !== (i32[0] & 0x7ffffff) ? settings.schema : (packed & 15) + nativeSchemaMin - 1;
     const stateWord = this.#base * 2;
     let state = i32[stateWord];
-    if (state === 0) i32[stateWord] = state = 2 * (shared + schemaBias); // a fresh copy: table 0
-    else if (shared < stateSchema(state)) state = this.#rebucket(state, shared);
+    if (state === 0) {
+      this.#undo?.saveInt(this.#i32, this.#base);
+      i32[stateWord] = state = 2 * (shared + schemaBias); // a fresh copy: table 0
+    } else if (shared < stateSchema(state)) state = this.#rebucket(state, shared);
     if (stateSchema(state) < settings.schema && settings.minResetMs > 0 && this.#resetDue()) return NativeOutcome.resetSeries;
     const abs = value < 0 ? -value : value;
     if (abs <= settings.zeroThreshold) {
+      this.#undo?.saveDouble(this.#f64, this.#base + 3);
       this.#f64[this.#base + 3] += 1;
       return NativeOutcome.counted;
     }
@@ -345,7 +352,10 @@ export class NativeWriter {
       if (this.#add(state & 1, entryKey(nativeBucketIndex(abs, stateSchema(state)), negative), 1, settings.maxBuckets)) return NativeOutcome.counted;
     }
     // At -4 a table takes entries past the budget up to one short of full; past that, the zero bucket.
-    if (!this.#add(state & 1, entryKey(nativeBucketIndex(abs, nativeSchemaMin), negative), 1, this.#capacity - 1)) this.#f64[this.#base + 3] += 1;
+    if (!this.#add(state & 1, entryKey(nativeBucketIndex(abs, nativeSchemaMin), negative), 1, this.#capacity - 1)) {
+      this.#undo?.saveDouble(this.#f64, this.#base + 3);
+      this.#f64[this.#base + 3] += 1;
+    }
     return NativeOutcome.counted;
   }
 
@@ -365,12 +375,15 @@ export class NativeWriter {
       if (cell === 0) {
         const usedWord = (this.#base + 1 + table) * 2;
         if (this.#i32[usedWord] >= entriesMax) return false;
+        this.#undo?.saveDouble(this.#f64, start + slot);
         f64[start + slot] = scaled + count;
+        this.#undo?.saveInt(this.#i32, usedWord >> 1);
         this.#i32[usedWord]++;
         return true;
       }
       const held = cell - scaled;
       if (held >= 0 && held <= entryCountMax - count) {
+        this.#undo?.saveDouble(this.#f64, start + slot);
         f64[start + slot] = cell + count;
         return true;
       }
@@ -385,6 +398,7 @@ export class NativeWriter {
    * Returns the new state.
    */
   #rebucket(state: number, to: number): number {
+    this.#undo?.saveAll(this.#i32); // many stores: the whole copy as it was goes to the undo log first
     const f64 = this.#f64;
     const capacity = this.#capacity;
     const from = this.#tables + (state & 1) * capacity;

@@ -72,7 +72,7 @@ export function bindNative(
   const word = heap.int32View(nativeOffset, 2);
   const created = heap.float64View(record + RecordField.createdMs, 1);
   return {
-    writer: new NativeWriter(cells.f64, cells.i32, classicCells, settings, word, created),
+    writer: new NativeWriter(cells.f64, cells.i32, classicCells, settings, word, created, cells.undo),
     shared: word,
     exemplarsOffset: nativeOffset + nativeSharedHeaderBytes,
     resetCreated: (unixMs) => directory.setCreatedMs(record, unixMs),
