@@ -10,14 +10,17 @@ import assert from "node:assert/strict";
 import { withHeap } from "./support/heap.ts";
 import { currentRuntime, spawnFixture } from "./support/runtimes.ts";
 import type { HistogramFamily } from "../src/exposition/snapshot.ts";
-import { allocCellsLocked, type CellBlock, readSlot, WriterCells } from "../src/heap/cells.ts";
+import { type CellBlock, readSlot, reserveCellsLocked, WriterCells } from "../src/heap/cells.ts";
 import { Heap } from "../src/heap/heap.ts";
 import { Histogram } from "../src/metrics/histogram.ts";
 import { NativeWriter, tableCapacity } from "../src/metrics/native_buckets.ts";
 
 function makeCells(heap: Heap, dataCells: number): { block: CellBlock; cells: WriterCells } {
-  const block = heap.withLock(() => allocCellsLocked(heap, dataCells));
-  return { block, cells: new WriterCells(heap, block, new Int32Array(new SharedArrayBuffer(4))) };
+  // A list head word of its own, as a series record's `copies` field would be.
+  const block = heap.withLock(() => ({ head: heap.allocLocked(8, 8), count: reserveCellsLocked(heap, dataCells).cellsCount }));
+  const cells = new WriterCells(heap, block, new Int32Array(new SharedArrayBuffer(4)));
+  cells.renew(); // a new copy is published an epoch behind; its first update renews it
+  return { block, cells };
 }
 
 function read(heap: Heap, block: CellBlock, epoch = 0): number[] | undefined {

@@ -2,16 +2,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { withHeap } from "../../test/support/heap.ts";
 import { HeapError } from "../native/index.ts";
-import { allocCellsLocked, type CellBlock, readSlot, WriterCells } from "./cells.ts";
+import { type CellBlock, readSlot, reserveCellsLocked, WriterCells } from "./cells.ts";
 import type { Heap } from "./heap.ts";
 import { heapStats } from "./stats.ts";
 import { entriesMax } from "./undo_log.ts";
 
 /** A block of `dataCells` and this isolate's copy, in epoch 0. */
 function makeCells(heap: Heap, dataCells: number): { block: CellBlock; cells: WriterCells; epoch: Int32Array } {
-  const block = heap.withLock(() => allocCellsLocked(heap, dataCells));
+  // A list head word of its own, as a series record's `copies` field would be.
+  const block = heap.withLock(() => ({ head: heap.allocLocked(8, 8), count: reserveCellsLocked(heap, dataCells).cellsCount }));
   const epoch = new Int32Array(new SharedArrayBuffer(4));
-  return { block, cells: new WriterCells(heap, block, epoch), epoch };
+  const cells = new WriterCells(heap, block, epoch);
+  cells.renew(); // a new copy is published an epoch behind; its first update renews it
+  return { block, cells, epoch };
 }
 
 function read(heap: Heap, block: CellBlock, epoch = 0): number[] | undefined {
