@@ -60,6 +60,7 @@
  */
 
 import type { Heap } from "./heap.ts";
+import { checkSpan } from "./bounds.ts";
 import { Root } from "./layout.ts";
 import { HeapError } from "../native/index.ts";
 import { host } from "../native/index.ts";
@@ -143,7 +144,7 @@ export class UndoLog {
       if (table === 0) {
         table = heap.allocLocked(heap.writerSlotsMax * 4, 8);
         heap.setRoot(Root.undoLogs, table);
-      }
+      } else checkSpan(heap, table, heap.writerSlotsMax * 4, 8, "the table of undo areas");
       const word = table / 4 + heap.slot;
       let area = Atomics.load(heap.i32, word) >>> 0;
       let shadow = area === 0 ? 0 : areaShadowBytes(heap, area);
@@ -317,10 +318,11 @@ export function undoLogOf(heap: Heap): UndoLog {
 function areaShadowBytes(heap: Heap, area: number): number {
   if (area % 8 !== 0) throw damaged(heap, area, "is not aligned");
   heap.ensure(area + shadowStartBytes);
+  checkSpan(heap, area, shadowStartBytes, 4096, "an undo area");
   if (Atomics.load(heap.i32, area / 4 + wordMagic) !== areaMagic) throw damaged(heap, area, "has no undo-area magic");
   const shadow = Atomics.load(heap.i32, area / 4 + wordShadowBytes);
   if (shadow < shadowMinBytes || shadow > shadowMaxBytes || shadow % 8 !== 0) throw damaged(heap, area, `has a shadow of ${shadow} bytes`);
-  heap.ensure(area + shadowStartBytes + shadow);
+  checkSpan(heap, area, shadowStartBytes + shadow, 4096, "an undo area");
   return shadow;
 }
 
@@ -332,8 +334,7 @@ function damaged(heap: Heap, area: number, what: string): HeapError {
 function areaOf(heap: Heap, slot: number): number {
   const table = heap.root(Root.undoLogs);
   if (table === 0) return 0;
-  if (table % 4 !== 0) throw damaged(heap, table, "(the slot table of undo areas) is not aligned");
-  heap.ensure(table + heap.writerSlotsMax * 4);
+  checkSpan(heap, table, heap.writerSlotsMax * 4, 8, "the table of undo areas");
   const area = Atomics.load(heap.i32, table / 4 + slot) >>> 0;
   if (area === 0) return 0;
   areaShadowBytes(heap, area);
