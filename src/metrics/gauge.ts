@@ -548,7 +548,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   set(labelsOrValue: LabelValues<T> | number, value?: number): void {
     if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       this.childFor(labelsOrValue, checkNumber(this.name, "set gauge", value, false)).set(value as number);
-    } else this.unlabelledChild().set(labelsOrValue);
+    } else this.unlabelledChild(checkNumber(this.name, "set gauge", labelsOrValue, false)).set(labelsOrValue);
   }
 
   /** Adds 1, or `value`. */
@@ -558,7 +558,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   inc(labelsOrValue?: LabelValues<T> | number, value?: number): void {
     if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       this.childFor(labelsOrValue, checkNumber(this.name, "increment gauge", value ?? 1, true)).inc(value ?? 1);
-    } else this.unlabelledChild().inc(labelsOrValue ?? 1);
+    } else this.unlabelledChild(checkNumber(this.name, "increment gauge", labelsOrValue ?? 1, true)).inc(labelsOrValue ?? 1);
   }
 
   /** Subtracts 1, or `value`. */
@@ -568,7 +568,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   dec(labelsOrValue?: LabelValues<T> | number, value?: number): void {
     if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       this.childFor(labelsOrValue, checkNumber(this.name, "decrement gauge", value ?? 1, true)).dec(value ?? 1);
-    } else this.unlabelledChild().dec(labelsOrValue ?? 1);
+    } else this.unlabelledChild(checkNumber(this.name, "decrement gauge", labelsOrValue ?? 1, true)).dec(labelsOrValue ?? 1);
   }
 
   /** Sets the value to the current Unix time in seconds. */
@@ -581,6 +581,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
    * given to the end function are added to those given here.
    */
   startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
+    this.checkLabels(labels); // unknown labels fail here, not at the end
     const start = performance.now();
     return (endLabels?: LabelValues<T>) => {
       const seconds = (performance.now() - start) / 1000;
