@@ -187,7 +187,11 @@ export class Counter<T extends string = string> extends Metric<T, CounterChild> 
   inc(increment: CounterIncrement<T>): void;
   inc(labelsOrValue?: LabelValues<T> | number | CounterIncrement<T>, value?: number): void {
     if (labelsOrValue === undefined) this.unlabelledChild().inc(1);
-    else if (typeof labelsOrValue === "number") this.unlabelledChild().inc(labelsOrValue);
+    else if (typeof labelsOrValue === "number") {
+      // before a labelled counter's unlabelled series is made
+      if (!(labelsOrValue >= 0 && labelsOrValue < Infinity)) throw badIncrement(this.name, labelsOrValue);
+      this.unlabelledChild().inc(labelsOrValue);
+    }
     else if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       if (value === undefined && this.#exemplars !== undefined && isExemplarForm(labelsOrValue)) {
         this.#incWithExemplar(labelsOrValue as CounterIncrement<T>);

@@ -555,7 +555,15 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
     const mode = gaugeModeOf(config);
     super({ type: "gauge", reservedLabels: mode === "pid" ? ["pid"] : [], settings: mode === "shared" ? {} : { mode } }, config);
     this.mode = mode;
-    if (this.labelNames.length === 0) this.unlabelledChild();
+    if (this.labelNames.length === 0) this.#plain = this.unlabelledChild();
+  }
+
+  /** The unlabelled series' child once made (the hot path of set(v), inc(), dec() checks nothing else here). */
+  #plain: GaugeChild | undefined;
+
+  /** The unlabelled series of a labelled gauge, made only after its value passed (the argument). */
+  #plainChecked(_validatedValue: number): GaugeChild {
+    return this.#plain = this.unlabelledChild();
   }
 
   /** Sets the value. */
@@ -565,7 +573,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   set(labelsOrValue: LabelValues<T> | number, value?: number): void {
     if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       this.childFor(labelsOrValue, checkNumber(this.name, "set gauge", value, false)).set(value as number);
-    } else this.unlabelledChild().set(labelsOrValue);
+    } else (this.#plain ?? this.#plainChecked(checkNumber(this.name, "set gauge", labelsOrValue, false))).set(labelsOrValue);
   }
 
   /** Adds 1, or `value`. */
@@ -575,7 +583,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   inc(labelsOrValue?: LabelValues<T> | number, value?: number): void {
     if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       this.childFor(labelsOrValue, checkNumber(this.name, "increment gauge", value ?? 1, true)).inc(value ?? 1);
-    } else this.unlabelledChild().inc(labelsOrValue ?? 1);
+    } else (this.#plain ?? this.#plainChecked(checkNumber(this.name, "increment gauge", labelsOrValue ?? 1, true))).inc(labelsOrValue ?? 1);
   }
 
   /** Subtracts 1, or `value`. */
@@ -585,7 +593,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   dec(labelsOrValue?: LabelValues<T> | number, value?: number): void {
     if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       this.childFor(labelsOrValue, checkNumber(this.name, "decrement gauge", value ?? 1, true)).dec(value ?? 1);
-    } else this.unlabelledChild().dec(labelsOrValue ?? 1);
+    } else (this.#plain ?? this.#plainChecked(checkNumber(this.name, "decrement gauge", labelsOrValue ?? 1, true))).dec(labelsOrValue ?? 1);
   }
 
   /** Sets the value to the current Unix time in seconds. */
@@ -598,6 +606,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
    * given to the end function are added to those given here.
    */
   startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
+    this.checkLabels(labels); // unknown labels fail here, not at the end
     const start = performance.now();
     return (endLabels?: LabelValues<T>) => {
       const seconds = (performance.now() - start) / 1000;

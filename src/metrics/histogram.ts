@@ -549,6 +549,7 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
    * ```
    */
   startTimer(labels?: LabelValues<T>, exemplarLabels?: ExemplarLabels): (endLabels?: LabelValues<T>, endExemplarLabels?: ExemplarLabels) => number {
+    this.checkLabels(labels); // unknown labels fail here, not at the end
     const start = performance.now();
     return (endLabels?: LabelValues<T>, endExemplarLabels?: ExemplarLabels) => {
       const seconds = (performance.now() - start) / 1000;

@@ -43,9 +43,11 @@
  */
 
 import type { Heap } from "../heap/heap.ts";
-import { RecordField, RecordKind, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
+import { keyBytesMax, RecordField, RecordKind, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { SharedDirectory } from "../heap/shared_directory.ts";
 import { HeapError } from "../native/index.ts";
+import type { MetricType } from "../exposition/snapshot.ts";
+import { clashCandidates, clashError, clashingSample } from "./sample_names.ts";
 
 /** Most instances one name may have: a bound on the probe loop. */
 export const instancesMax = 4096;
@@ -105,13 +107,14 @@ export interface Claim {
  *
  * @example
  * ```ts
- * const { record } = claimInstance(shared, { heapWide: true, none: false }, "jobs", JSON.stringify(descriptor), () => ({}));
+ * const { record } = claimInstance(shared, { heapWide: true, none: false }, "jobs", "counter", JSON.stringify(descriptor), () => ({}));
  * ```
  */
 export function claimInstance(
   shared: SharedDirectory,
   registries: { readonly heapWide: boolean; readonly none: boolean },
   name: string,
+  type: MetricType,
   descriptorJson: string,
   allocate: () => RecordStorage,
 ): Claim {
@@ -119,7 +122,15 @@ export function claimInstance(
   const { directory, heap } = shared;
   const holdings = holdingsOf(heap);
   const value = new TextEncoder().encode(descriptorJson);
+  // Sizes checked before the lock and before `allocate`: a definition the directory
+  // cannot hold must not leave metric-level storage behind.
+  const keyBytes = instanceKey(name, instancesMax - 1).byteLength;
+  if (keyBytes > keyBytesMax) throw new RangeError(`Metric name "${name.slice(0, 64)}..." takes ${keyBytes} bytes in the directory; at most ${keyBytesMax} are allowed`);
+  if (value.byteLength > keyBytesMax) {
+    throw new RangeError(`The definition of "${name}" (help, label names and settings) takes ${value.byteLength} bytes; at most ${keyBytesMax} are allowed: shorten its help`);
+  }
   const claim = heap.withLock((): Claim => {
+    if (heapWide) assertNoHeapWideClashLocked(shared, name, type);
     const chosen = choose();
     directory.addToField(chosen.record, RecordField.holders, 1);
     if (heapWide) directory.addToField(chosen.record, RecordField.heapWideHolders, 1);
@@ -163,6 +174,38 @@ export function claimInstance(
   holdings.ever.add(claim.record);
   return claim;
 }
+
+/**
+ * Throws the clash TypeError (sample_names.ts) if a family that a heap-wide registry of
+ * any process holds would share a sample name with a heap-wide family `name` of `type`:
+ * a heap-wide scrape lists both. Under the heap lock, so that two processes defining
+ * clashing families at once do not both succeed.
+ */
+function assertNoHeapWideClashLocked(shared: SharedDirectory, name: string, type: MetricType): void {
+  const { directory } = shared;
+  for (const other of clashCandidates(name, type)) {
+    for (let n = 0; n < instancesMax; n++) {
+      const record = directory.find(RecordKind.metric, 0, instanceKey(other, n));
+      if (record === 0) break;
+      if (heapWideHoldersOf(shared, record) === 0) continue;
+      const otherType = descriptorType(directory.value(record));
+      const sample = clashingSample(name, type, other, otherType);
+      if (sample !== undefined) throw clashError(name, type, other, otherType, sample, `heap ${shared.heap.path} (held by a heap-wide registry)`);
+    }
+  }
+}
+
+/** The type of a stored descriptor; "unknown" (its name only) if the bytes do not say. */
+function descriptorType(bytes: Uint8Array): MetricType {
+  try {
+    const type = (JSON.parse(new TextDecoder().decode(bytes)) as { type?: unknown }).type;
+    return typeof type === "string" && knownTypes.has(type) ? type as MetricType : "unknown";
+  } catch {
+    return "unknown"; // a damaged descriptor is the readers' to report
+  }
+}
+
+const knownTypes = new Set<string>(["counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown"]);
 
 /**
  * Lets go of an instance held by one metric object of this isolate (its registry

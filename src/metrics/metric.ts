@@ -39,8 +39,11 @@ export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
 
 /** Where a metric registers itself; implemented by Registry. */
 export interface MetricRegistrar {
-  /** Throws (DuplicateMetricError) if another metric of this name is registered here. */
-  assertNameFree(name: string): void;
+  /**
+   * Throws (DuplicateMetricError) if another metric of this name is registered here, or
+   * a TypeError if a family of `type` named `name` would share a sample name with one.
+   */
+  assertNameFree(name: string, type?: MetricType): void;
   registerMetric(metric: Metric<string, unknown>): void;
   /** Whether this registry is heap-wide (reports the metrics of every process). */
   readonly isDefault: boolean;
@@ -266,13 +269,13 @@ export abstract class Metric<T extends string, Child> {
     this.#collect = config.collect;
     this.descriptor = { type: kind.type, name, help: this.help, labelNames: this.labelNames, settings: kind.settings };
     const registries = config.registers ?? defaultRegistrars;
-    for (const registry of registries) registry.assertNameFree(name); // as prom-client, before anything is published
+    for (const registry of registries) registry.assertNameFree(name, kind.type); // as prom-client, before anything is published
     this.heap = config.heap ?? defaultHeap();
     this.shared = sharedDirectory(this.heap);
     const heapWide = registries.find((registry) => registry.isDefault);
     this.#owner = heapWide ?? registries[0];
     this.#heapWide = heapWide !== undefined;
-    const claim = claimInstance(this.shared, { heapWide: this.#heapWide, none: registries.length === 0 }, name, JSON.stringify(this.descriptor), () => this.allocateMetricLocked());
+    const claim = claimInstance(this.shared, { heapWide: this.#heapWide, none: registries.length === 0 }, name, kind.type, JSON.stringify(this.descriptor), () => this.allocateMetricLocked());
     this.record = claim.record;
     this.#pendingReset = claim.recycledSeries;
     releaseOnCollect.register(this, { shared: this.shared, record: this.record, heapWide: this.#heapWide }, this);
@@ -507,6 +510,20 @@ export abstract class Metric<T extends string, Child> {
     return this.#hits?.byObject(labels) ?? this.#childForMiss(labels);
   }
 
+  /**
+   * Throws the error the labels object would give when it is used (an unknown label
+   * name, a value neither string nor number), without making a series: what
+   * `startTimer(labels)` checks up front. A label set seen before passes at once.
+   */
+  protected checkLabels(labels: LabelValues<T> | undefined): void {
+    if (labels === undefined) return;
+    if (labels === null || typeof labels !== "object") {
+      throw new TypeError(`Labels of "${this.name}" must be an object of label names to values, got ${labels === null ? "null" : typeof labels}`);
+    }
+    if (this.#hits?.byObject(labels) !== undefined) return;
+    this.#valuesOf(labels);
+  }
+
   /** The slow path of {@link childFor}: validation, normalization, the series made if new. */
   #childForMiss(labels: LabelValues<T>): Child {
     const values = this.#valuesOf(labels);
@@ -517,8 +534,12 @@ export abstract class Metric<T extends string, Child> {
     return child;
   }
 
-  /** The handle of the label set with every label empty (what `inc()` without labels uses). */
-  protected unlabelledChild(): Child {
+  /**
+   * The handle of the label set with every label empty (what `inc()` without labels
+   * uses). On a labelled metric this makes a series: callers validate the value first
+   * (the unused argument documents that), so that bad input never creates one.
+   */
+  protected unlabelledChild(_validatedValue?: number): Child {
     if (this.#unlabelled !== undefined) return this.#unlabelled;
     const values = this.labelNames.map(() => "");
     const key = values.join("\0");

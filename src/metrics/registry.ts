@@ -37,13 +37,14 @@ import {
   serializePrometheusText,
   serializeProtobuf,
 } from "../exposition/index.ts";
-import type { FamilySnapshot, LabelPairs } from "../exposition/snapshot.ts";
+import type { FamilySnapshot, LabelPairs, MetricType } from "../exposition/snapshot.ts";
 import { descriptorOf, Metric, type MetricRegistrar, readFamily, setDefaultRegistrars } from "./metric.ts";
 import { type MetricObjectWithValues, type MetricValue, toMetricObject } from "./metric_object.ts";
 import { checkLabelNames, labelValueString } from "./validate.ts";
 import { type Collector, type CollectorMetricObject, familyOfMetricObject, isCollector } from "./collector.ts";
 import { aggregators } from "./aggregators.ts";
 import { heapWideHoldersOf, instanceName } from "./identity.ts";
+import { clashCandidates, clashError, clashingSample } from "./sample_names.ts";
 
 /** A text content type a registry can produce: Prometheus text 0.0.4, OpenMetrics 1.0.0 or 2.0.0. */
 export type TextContentType = typeof PROMETHEUS_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE | typeof OPENMETRICS2_CONTENT_TYPE;
@@ -157,10 +158,22 @@ export class Registry<T extends RegistryContentType = TextContentType> implement
     this.#contentType = checkContentType(contentType);
   }
 
-  /** Throws {@link DuplicateMetricError} if a metric named `name` is registered here. */
-  assertNameFree(name: string): void {
+  /**
+   * Throws {@link DuplicateMetricError} if a metric named `name` is registered here, and
+   * a TypeError if a family of `type` named `name` would share a sample name with one
+   * registered here (a gauge `x_total` beside a counter `x`: sample_names.ts).
+   */
+  assertNameFree(name: string, type?: MetricType): void {
     const existing = this.#metrics.get(name);
     if (existing !== undefined) throw new DuplicateMetricError(existing);
+    if (type === undefined) return;
+    for (const other of clashCandidates(name, type)) {
+      const found = this.#metrics.get(other);
+      if (found === undefined) continue;
+      const otherType: MetricType = found instanceof Metric ? found.descriptor.type : "unknown"; // a collector: its name only
+      const sample = clashingSample(name, type, other, otherType);
+      if (sample !== undefined) throw clashError(name, type, other, otherType, sample, "this registry");
+    }
   }
 
   /**
@@ -179,6 +192,7 @@ export class Registry<T extends RegistryContentType = TextContentType> implement
     }
     const existing = this.#metrics.get(metric.name);
     if (existing !== undefined && existing !== metric) throw new DuplicateMetricError(existing);
+    if (existing === undefined) this.assertNameFree(metric.name, metric instanceof Metric ? metric.descriptor.type : "unknown");
     this.#metrics.set(metric.name, metric);
     if (metric instanceof Metric) metric.registeredIn(this);
   }

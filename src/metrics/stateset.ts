@@ -56,10 +56,15 @@ function checkStates(name: string, states: unknown): string[] {
     if (typeof state !== "string" || state === "") {
       throw new TypeError(`States of state set "${name}" must be non-empty strings, got ${typeof state === "string" ? '""' : String(state)}`);
     }
-    if (seen.has(state)) throw new TypeError(`State "${state}" appears twice in the states of state set "${name}"`);
-    seen.add(state);
+    // A state is a label value in the exposition: two names that differ only in lone
+    // surrogates are one UTF-8 string there, so they are one state here.
+    const wellFormed = state.toWellFormed();
+    if (seen.has(wellFormed)) {
+      throw new TypeError(`State "${wellFormed}" appears twice in the states of state set "${name}"${wellFormed === state ? "" : " (a lone surrogate counts as U+FFFD)"}`);
+    }
+    seen.add(wellFormed);
   }
-  return [...states] as string[];
+  return [...seen];
 }
 
 /** The label names option must not hold the family's name (validated before the base class runs). */
@@ -216,7 +221,10 @@ export class StateSet<T extends string = string, S extends string = string> exte
     if (typeof labelsOrName === "object" && labelsOrName !== null) {
       this.#checkState(name);
       this.childFor(labelsOrName).state(name as S);
-    } else this.unlabelledChild().state(labelsOrName);
+    } else {
+      this.#checkState(labelsOrName); // before the unlabelled series of a labelled set is made
+      this.unlabelledChild().state(labelsOrName);
+    }
   }
 
   /** Enables the states given `true` and disables those given `false`, of the unlabelled series. */
@@ -228,7 +236,10 @@ export class StateSet<T extends string = string, S extends string = string> exte
       const [labels, states] = args;
       this.#checkStates(states);
       this.childFor(labels).set(states);
-    } else this.unlabelledChild().set(args[0] as Partial<Record<S, boolean>>);
+    } else {
+      this.#checkStates(args[0]); // before the unlabelled series of a labelled set is made
+      this.unlabelledChild().set(args[0] as Partial<Record<S, boolean>>);
+    }
   }
 
   protected allocateSeriesLocked(): RecordStorage {

@@ -329,7 +329,11 @@ export class Summary<T extends string = string> extends Metric<T, SummaryChild> 
   /** Observes `value` in the series with these labels. */
   observe(labels: LabelValues<T>, value: number): void;
   observe(labelsOrValue: LabelValues<T> | number, value?: number): void {
-    if (typeof labelsOrValue === "number") (this.#plain ?? this.unlabelledChild()).observe(labelsOrValue);
+    if (typeof labelsOrValue === "number") {
+      if (this.#plain !== undefined) this.#plain.observe(labelsOrValue);
+      else if (labelsOrValue - labelsOrValue !== 0) throw badObservation(this.name, labelsOrValue); // before a labelled summary's unlabelled series is made
+      else this.unlabelledChild().observe(labelsOrValue);
+    }
     else if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       if (typeof value !== "number" || value - value !== 0) throw badObservation(this.name, value); // before a series is made
       this.childFor(labelsOrValue, value).observe(value);
@@ -348,6 +352,7 @@ export class Summary<T extends string = string> extends Metric<T, SummaryChild> 
    * ```
    */
   startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
+    this.checkLabels(labels); // unknown labels fail here, not at the end
     const start = performance.now();
     return (endLabels?: LabelValues<T>) => {
       const seconds = (performance.now() - start) / 1000;

@@ -50,16 +50,33 @@ export function checkLabelNames(metric: string, labelNames: unknown, reserved: r
   return [...labelNames];
 }
 
-/** Throws unless `help` is a string. */
+/**
+ * Throws unless `help` is a string; returns it well-formed (lone surrogates as U+FFFD,
+ * what its UTF-8 in the exposition and in the shared descriptor holds either way).
+ *
+ * @example
+ * ```ts
+ * checkHelp("jobs", "Jobs done."); // "Jobs done."
+ * ```
+ */
 export function checkHelp(metric: string, help: unknown): string {
   if (help === undefined) throw new TypeError(`Missing mandatory help parameter: help of "${metric}" must be a string, got undefined`);
   if (typeof help !== "string") throw new TypeError(`help of "${metric}" must be a string, got ${typeof help}`);
-  return help;
+  return help.toWellFormed();
 }
 
-/** A label value as prom-client accepts it: a string or a number (stored as its string). */
+/**
+ * A label value as prom-client accepts it: a string or a number (stored as its string).
+ * A string is made well-formed first (each lone surrogate becomes U+FFFD), as the UTF-8
+ * of the exposition will have it: `"\ud800"`, `"\udfff"` and `"\ufffd"` are one series.
+ *
+ * @example
+ * ```ts
+ * labelValueString("jobs", "queue", "a\ud800"); // "a\ufffd"
+ * ```
+ */
 export function labelValueString(metric: string, label: string, value: unknown): string {
-  if (typeof value === "string") return value;
+  if (typeof value === "string") return value.toWellFormed();
   if (typeof value === "number") return String(value);
   throw new TypeError(`Label "${label}" of "${metric}" must be a string or a number, got ${value === null ? "null" : typeof value}`);
 }
