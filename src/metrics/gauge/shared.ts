@@ -13,22 +13,28 @@
  *
  * The algorithm.
  * - `set(v)`: `s = stamp + 1` (a plain load), then, inside the copy's seqlock, `value = v`,
- *   `setStamp = s`, `tag = s`, `delta = count = 0`; then `stamp = s` (a plain store). So
- *   every set has a stamp above that of every set it could have seen. Two sets racing in
- *   the few instructions between the load and the store can take the same stamp: the
- *   lower writer slot wins the tie. The stamp is written after the copy, so on x86-64
- *   (stores reach other cores in program order) a writer that sees stamp `s` sees the
- *   set's copy too.
+ *   `setStamp = s`, `delta = -count` (so `delta + count` = 0); then `stamp = s` (a plain
+ *   store). A copy's delta counts under the stamp `max(tag, setStamp)`, so the set needs
+ *   no store of `tag`; its `tag` is now below `stamp`, so this writer's next inc or dec
+ *   takes the slow path once and retags. Every set has a stamp above that of every set
+ *   it could have seen. Two sets racing in the few instructions between the load and the
+ *   store can take the same stamp: the lower writer slot wins the tie. The stamp is
+ *   written after the copy, so on x86-64 (stores reach other cores in program order) a
+ *   writer that sees stamp `s` sees the set's copy too. (A set preempted between its load
+ *   and its store can move `stamp` back below a later set's: incs and decs that saw only
+ *   the older stamp are then not counted until the next set. That takes a preemption in
+ *   that window and a second set meanwhile; an atomic increment would close it, at the
+ *   price of an FFI call or a locked instruction on every set.)
  * - `inc(d)` / `dec(d)`: if `tag` equals `stamp` (a plain load), add to `count` (d = 1)
  *   or `delta` with one plain store, no seqlock: each cell has one writer, an aligned
  *   8-byte store is never torn, and `tag` does not change. Else a set happened since this
  *   writer's last update, and whatever it accumulated before was overwritten by that set:
- *   inside the seqlock, `delta = d`, `count = 0`, `tag = stamp`. A `count` about to leave
+ *   inside the seqlock, `tag = stamp`, `delta = d`, `count = 0`. A `count` about to leave
  *   the int32 range is moved into `delta` inside the seqlock.
  * - The reader reads every writer slot's copy of the current epoch consistently (the
  *   seqlock, `readSlot`), takes the newest set (highest `setStamp`, ties to the lower
- *   slot; none: 0), and adds the `delta + count` of every copy whose `tag` >= that set's
- *   stamp: the incs and decs that came after it. It reads `stamp` before and after the
+ *   slot; none: 0), and adds the `delta + count` of every copy whose `max(tag, setStamp)`
+ *   >= that set's stamp: the incs and decs that came after it. It reads `stamp` before and after the
  *   copies and reads again if it moved, so a set landing between two copies' reads does
  *   not pair one copy's old state with another's new one.
  *
@@ -42,7 +48,8 @@
  * (it only has to grow).
  *
  * Cost, counted in stores: `inc()` is an epoch check and a stamp check (four loads) and one
- * Int32Array store; `set(v)` is eight stores (the two sequence words and the stamp included).
+ * Int32Array store; `set(v)` an epoch check and six stores (the two sequence words and
+ * the stamp included).
  *
  * @module
  */
@@ -50,8 +57,12 @@
 import { readSlot, type WriterCells } from "../../heap/cells.ts";
 import { RecordField } from "../../heap/directory.ts";
 import { type SharedDirectory } from "../../heap/shared_directory.ts";
+import { host } from "../../native/index.ts";
 import { seriesCells, seriesEpoch } from "../metric.ts";
 import { badGaugeValue, GaugeChild } from "./child.ts";
+
+/** Whether the seqlock's writer side may use plain stores (heap/cells.ts). */
+const plainStoresOrdered = host.plainStoresOrdered;
 
 /** Data cells of a shared gauge's copy (see the module comment). */
 export const sharedDataCells = 5;
@@ -105,15 +116,19 @@ export class SharedGaugeChild extends GaugeChild {
     const cells = this.#cells;
     if (i32[0] !== this.#epoch[0]) cells.renew();
     const f64 = this.#f64;
-    const stamp = this.#stamp[0] + 1;
-    cells.beginWrite();
+    const stampWord = this.#stamp;
+    const stamp = stampWord[0] + 1;
+    // The seqlock written here rather than with cells.beginWrite()/endWrite(): the even
+    // word is the odd one + 1, not a reload of it (a store-to-load round trip on every set).
+    const odd = (i32[1] + 1) | 1;
+    if (plainStoresOrdered) i32[1] = odd;
+    else Atomics.store(i32, 1, odd);
     f64[valueCell] = value;
     f64[setStampCell] = stamp;
-    f64[tagCell] = stamp;
-    f64[deltaCell] = 0;
-    i32[countWord] = 0;
-    cells.endWrite();
-    this.#stamp[0] = stamp;
+    f64[deltaCell] = -i32[countWord]; // delta + count = 0, under the set's stamp (the module comment)
+    if (plainStoresOrdered) i32[1] = odd + 1;
+    else Atomics.store(i32, 1, odd + 1);
+    stampWord[0] = stamp;
   }
 
   inc(value = 1): void {
@@ -212,7 +227,7 @@ export function sharedGaugeValue(shared: SharedDirectory, record: number): numbe
         newest = scratch[setStampCell - 1];
         value = scratch[valueCell - 1];
       }
-      tags[copies] = scratch[tagCell - 1];
+      tags[copies] = Math.max(scratch[tagCell - 1], scratch[setStampCell - 1]);
       deltas[copies] = scratch[deltaCell - 1] + scratch[countWord / 2 - 1];
       copies++;
     }
