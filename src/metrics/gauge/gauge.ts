@@ -74,7 +74,25 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
     this.mode = mode;
     if (this.labelNames.length === 0) {
       const child = this.unlabelledChild();
-      if (child instanceof SharedGaugeChild) this.#shared = child;
+      if (child instanceof SharedGaugeChild) {
+        this.#shared = child;
+        // Own methods that go straight to the series: the prototype's methods also carry the
+        // labelled paths, and an engine that inlined those into them (V8 does, once labelled
+        // gauges are hot) no longer inlines the methods into the caller (bench/mixed/).
+        const proto = Gauge.prototype;
+        this.set = (labelsOrValue: LabelValues<T> | number, value?: number) => {
+          if (typeof labelsOrValue === "number") child.set(labelsOrValue);
+          else proto.set.call(this, labelsOrValue as LabelValues<T>, value as number);
+        };
+        this.inc = (labelsOrValue?: LabelValues<T> | number, value?: number) => {
+          if (typeof labelsOrValue !== "object") child.inc(labelsOrValue);
+          else proto.inc.call(this, labelsOrValue as LabelValues<T>, value);
+        };
+        this.dec = (labelsOrValue?: LabelValues<T> | number, value?: number) => {
+          if (typeof labelsOrValue !== "object") child.dec(labelsOrValue);
+          else proto.dec.call(this, labelsOrValue as LabelValues<T>, value);
+        };
+      }
       else this.#process = child as ProcessGaugeChild;
     }
   }

@@ -125,7 +125,7 @@ export class SharedGaugeChild extends GaugeChild {
     else Atomics.store(i32, 1, odd);
     f64[valueCell] = value;
     f64[setStampCell] = stamp;
-    f64[deltaCell] = -i32[countWord]; // delta + count = 0, under the set's stamp (the module comment)
+    f64[deltaCell] = 0 - i32[countWord]; // delta + count = 0 (never -0: an int32 negation that yields -0 leaves the int32 path), under the set's stamp (the module comment)
     if (plainStoresOrdered) i32[1] = odd + 1;
     else Atomics.store(i32, 1, odd + 1);
     stampWord[0] = stamp;
