@@ -56,7 +56,7 @@
 
 import { readSlot, type WriterCells } from "../../heap/cells.ts";
 import { RecordField } from "../../heap/directory.ts";
-import { type SharedDirectory } from "../../heap/shared_directory.ts";
+import type { SharedDirectory } from "../../heap/shared_directory.ts";
 import { host } from "../../native/index.ts";
 import { seriesCells, seriesEpoch } from "../metric.ts";
 import { badGaugeValue, GaugeChild } from "./child.ts";
