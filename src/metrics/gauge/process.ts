@@ -42,7 +42,14 @@ import { badGaugeValue, GaugeChild } from "./child.ts";
 import type { GaugeMode } from "./modes.ts";
 
 // The per-process cell block: data cells value, updatedMs, claim (see the module comment).
-/** Data cells of a per-process gauge's copy. */
+/**
+ * Data cells of a per-process gauge's copy.
+ *
+ * @example
+ * ```ts
+ * const block = allocCellsLocked(heap, processDataCells);
+ * ```
+ */
 export const processDataCells = 3;
 const dataCells = processDataCells;
 const valueCell = 1;
@@ -55,7 +62,15 @@ const scratch = new Float64Array(dataCells);
 /** Reads of a `"sum"` series while take-overs keep moving values into `departed`. */
 const departedRetriesMax = 100;
 
-/** A series of a per-process gauge: this isolate's own copy of its cells. */
+/**
+ * A series of a per-process gauge: this isolate's own copy of its cells.
+ *
+ * @example
+ * ```ts
+ * const busy = new Gauge({ name: "busy", help: "Busy.", mode: "livesum" }).labels(); // a ProcessGaugeChild
+ * busy.set(1);
+ * ```
+ */
 export class ProcessGaugeChild extends GaugeChild {
   readonly #name: string;
   readonly #cells: WriterCells;
@@ -149,6 +164,12 @@ function slotClaims(heap: Heap, slot: number): number {
 /**
  * What one read knows about the writer slots: for each, whether a live isolate holds it
  * and under which claim, looked up once (a liveness check asks the kernel).
+ *
+ * @example
+ * ```ts
+ * const slots = new SlotTable(heap);
+ * if (slots.holds(slot, claim)) total += value;
+ * ```
  */
 export class SlotTable {
   readonly #heap: Heap;
@@ -220,6 +241,11 @@ function sumValue(shared: SharedDirectory, record: number): number {
 /**
  * The value the scrape shows for a series of a per-process mode other than `"pid"`;
  * undefined when it shows none.
+ *
+ * @example
+ * ```ts
+ * const value = processValue(shared, record, "max", new SlotTable(shared.heap)) ?? NaN;
+ * ```
  */
 export function processValue(shared: SharedDirectory, record: number, mode: GaugeMode, slots: SlotTable): number | undefined {
   switch (mode) {
@@ -257,7 +283,14 @@ export function processValue(shared: SharedDirectory, record: number, mode: Gaug
   }
 }
 
-/** A `"pid"` series: each live process's value (the sum of its isolates'), by pid, ascending. */
+/**
+ * A `"pid"` series: each live process's value (the sum of its isolates'), by pid, ascending.
+ *
+ * @example
+ * ```ts
+ * for (const [pid, value] of valuesByPid(shared, record, new SlotTable(shared.heap))) console.log(pid, value);
+ * ```
+ */
 export function valuesByPid(shared: SharedDirectory, record: number, slots: SlotTable): Map<number, number> {
   const byPid = new Map<number, number>();
   eachCopy(shared, record, (slot, value, _updatedMs, claim) => {
