@@ -7,7 +7,7 @@
  * @module
  */
 
-import { allocCellsLocked } from "../../heap/cells.ts";
+import { allocZeroedCellsLocked } from "../../heap/cells_alloc.ts";
 import { RecordField, type RecordStorage } from "../../heap/directory.ts";
 import { check, native } from "../../native/index.ts";
 import type { GaugeFamily, GaugeSeries, LabelPairs } from "../../exposition/snapshot.ts";
@@ -183,7 +183,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   }
 
   protected allocateSeriesLocked(): RecordStorage {
-    const block = allocCellsLocked(this.heap, this.mode === "shared" ? sharedDataCells : processDataCells);
+    const block = allocZeroedCellsLocked(this.heap, this.mode === "shared" ? sharedDataCells : processDataCells);
     if (this.mode === "shared") {
       // The stamp word; the cells after it.
       return { cellsOffset: block.offset, cellsStrideBytes: block.strideBytes, cellsCount: block.count, sharedOffset: this.heap.allocLocked(8, 8) };

@@ -47,7 +47,7 @@ import type { GaugeMode } from "./modes.ts";
  *
  * @example
  * ```ts
- * const block = allocCellsLocked(heap, processDataCells);
+ * const block = allocZeroedCellsLocked(heap, processDataCells);
  * ```
  */
 export const processDataCells = 3;
