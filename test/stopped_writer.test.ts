@@ -10,7 +10,8 @@
  *   observe only 1 and 4); the native buckets hold `_count` and their own sum;
  * - each summary series: `_sum` == `_count` (it observes only 1);
  * - each gauge series (mode "mostrecent", set to the iteration every 64th): a multiple
- *   of 64;
+ *   of 64; each shared-mode gauge series (incremented every iteration, set to the
+ *   iteration count every 64th): a whole number;
  * - no count goes down from the previous scrape.
  * Some of those reads found a writer mid-update and fell back to its last consistent
  * values: the stale-read count (heap stats, and the self-metric) is above 0. In the end
@@ -68,7 +69,8 @@ function checkScrape(families: FamilySnapshot[], previous: Map<string, number>, 
     } else if (family.type === "gauge") {
       for (const s of family.series) {
         const key = `${family.name}${JSON.stringify(s.labels)}`;
-        if (s.value % 64 !== 0 || s.value < (previous.get(key) ?? 0)) assert.fail(`${where}, ${key}: ${s.value} after ${previous.get(key)}`);
+        const shared = family.name === "mp_stop_shared"; // the iterations done: any whole number, never less
+        if ((shared ? !Number.isInteger(s.value) : s.value % 64 !== 0) || s.value < (previous.get(key) ?? 0)) assert.fail(`${where}, ${key}: ${s.value} after ${previous.get(key)}`);
         seen.set(key, s.value);
       }
     } else if (family.type === "summary") {
@@ -142,6 +144,8 @@ test(`writers stopped with SIGSTOP mid-update (${stops} stops of Bun, Deno and N
       assert.equal(summary.count, iterations);
       const gauge = families.find((f) => f.name === "mp_stop_gauge")!;
       assert.equal(gauge.type === "gauge" && gauge.series.find((x) => x.labels[0][1] === runtimes[w])!.value, iterations - (iterations % 64));
+      const shared = families.find((f) => f.name === "mp_stop_shared")!;
+      assert.equal(shared.type === "gauge" && shared.series.find((x) => x.labels[0][1] === runtimes[w])!.value, iterations, "shared gauge: every inc and set");
     }
     heap.verify();
   } finally {
