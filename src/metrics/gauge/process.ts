@@ -32,6 +32,7 @@
  */
 
 import { readSlot, type WriterCells } from "../../heap/cells.ts";
+import { doubleTarget } from "../../heap/undo_log.ts";
 import { RecordField } from "../../heap/directory.ts";
 import type { Heap } from "../../heap/heap.ts";
 import { slotEntryBytes, slotTableOffsetBytes } from "../../heap/layout.ts";
@@ -47,7 +48,7 @@ import type { GaugeMode } from "./modes.ts";
  *
  * @example
  * ```ts
- * const block = allocZeroedCellsLocked(heap, processDataCells);
+ * heap.withLock(() => reserveCellsLocked(heap, processDataCells));
  * ```
  */
 export const processDataCells = 3;
@@ -133,9 +134,16 @@ export class ProcessGaugeChild extends GaugeChild {
   #writeLocked(value: number, add: boolean): void {
     const f64 = this.#f64;
     const cells = this.#cells;
-    cells.beginWrite();
+    if (this.#i32[claimWord] !== this.#claims) {
+      cells.beginWrite();
+      try {
+        this.#takeOver();
+      } finally {
+        cells.endWrite();
+      }
+    }
+    cells.beginWrite(doubleTarget(valueCell), f64[valueCell], this.#stamped ? doubleTarget(updatedCell) : -1, f64[updatedCell]); // the cells it changes, logged
     try {
-      if (this.#i32[claimWord] !== this.#claims) this.#takeOver();
       f64[valueCell] = add ? f64[valueCell] + value : value;
       if (this.#stamped) f64[updatedCell] = Date.now();
     } finally {
@@ -143,16 +151,26 @@ export class ProcessGaugeChild extends GaugeChild {
     }
   }
 
-  /** Takes over a copy a dead holder of this slot wrote (see the module comment). */
+  /**
+   * Takes over a copy a dead holder of this slot wrote (see the module comment), in a
+   * write of its own: the copy is zeroed and claimed (logged), then its value moves to
+   * `departed`, then the log says the copy holds the result (a reader of a writer
+   * stopped before the move sees the copy as it was and `departed` without it; after,
+   * the zeroed copy and `departed` with it).
+   */
   #takeOver(): void {
     const f64 = this.#f64;
+    const undo = this.#cells.undo;
     const inherited = f64[valueCell];
-    if (this.#departed !== 0 && inherited !== 0 && this.#i32[0] === Atomics.load(this.#epoch, 0)) {
-      check(native.f64Add(this.#handle, this.#departed, inherited), `keep the departed value of gauge "${this.#name}"`);
-    }
+    const keep = this.#departed !== 0 && inherited !== 0 && this.#i32[0] === Atomics.load(this.#epoch, 0);
+    undo.saveDouble(f64, valueCell);
     f64[valueCell] = 0;
+    undo.saveDouble(f64, updatedCell);
     f64[updatedCell] = 0;
+    undo.saveInt(this.#i32, claimWord >> 1);
     this.#i32[claimWord] = this.#claims;
+    if (keep) check(native.f64Add(this.#handle, this.#departed, inherited), `keep the departed value of gauge "${this.#name}"`);
+    undo.commit();
   }
 }
 

@@ -121,6 +121,9 @@ export class SharedGaugeChild extends GaugeChild {
     // The seqlock written here rather than with cells.beginWrite()/endWrite(): the even
     // word is the odd one + 1, not a reload of it (a store-to-load round trip on every set).
     const odd = (i32[1] + 1) | 1;
+    // The three cells it changes logged first (heap/undo_log.ts), so a reader of a writer
+    // stopped here gets the copy as it was before this set.
+    cells.undo.beginWith3(cells.offset, odd, valueCell, f64[valueCell], setStampCell, f64[setStampCell], deltaCell, f64[deltaCell]);
     if (plainStoresOrdered) i32[1] = odd;
     else Atomics.store(i32, 1, odd);
     f64[valueCell] = value;
@@ -179,7 +182,11 @@ export class SharedGaugeChild extends GaugeChild {
     const cells = this.#cells;
     if (i32[0] !== this.#epoch[0]) cells.renew();
     const stamp = this.#stamp[0];
-    cells.beginWrite();
+    const undo = cells.prepareWrite(); // the cells it changes logged first (heap/undo_log.ts)
+    undo.saveDouble(f64, tagCell);
+    undo.saveDouble(f64, deltaCell);
+    undo.saveInt(i32, countWord >> 1);
+    cells.beginLoggedWrite();
     if (f64[tagCell] !== stamp) { // a set came since: what this copy accumulated is overwritten
       f64[tagCell] = stamp;
       f64[deltaCell] = 0;
