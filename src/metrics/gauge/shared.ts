@@ -54,7 +54,8 @@
  * @module
  */
 
-import { readSlot, type WriterCells } from "../../heap/cells.ts";
+import { type CellBlock, readSlot, type WriterCells } from "../../heap/cells.ts";
+import type { Heap } from "../../heap/heap.ts";
 import { RecordField } from "../../heap/directory.ts";
 import type { SharedDirectory } from "../../heap/shared_directory.ts";
 import { host } from "../../native/index.ts";
@@ -211,6 +212,35 @@ const scratch = new Float64Array(sharedDataCells);
  * const value = sharedGaugeValue(shared, record);
  * ```
  */
+/** Reads of one copy, each compared with the one before, until two agree (see {@link readCopySteady}). */
+const steadyReadsMax = 64;
+const again = new Float64Array(sharedDataCells);
+
+/**
+ * Reads one slot's copy into `scratch` so that its cells belong together. The inc/dec
+ * fast paths store `count` and `delta` without the seqlock (one plain store each), and a
+ * read takes `delta` before `count`: a reader descheduled between the two would pair a
+ * `delta` with a `count` thousands of steps later, a value the gauge never had (seen:
+ * 11,518 below the value before, on a loaded 2-core machine). So the copy is read again
+ * until two reads in a row agree on every cell; the `count` of the first was then read
+ * between two equal reads of `delta`. After `steadyReadsMax` reads that all differ (a
+ * writer changing it faster than it can be read twice) the last read is taken as it is.
+ * Returns false when the copy holds nothing of `epoch`.
+ */
+function readCopySteady(heap: Heap, block: CellBlock, slot: number, epoch: number): boolean {
+  if (!readSlot(heap, block, slot, epoch, scratch, intCells)) return false;
+  for (let read = 1; read < steadyReadsMax; read++) {
+    if (!readSlot(heap, block, slot, epoch, again, intCells)) return false;
+    let same = true;
+    for (let i = 0; i < sharedDataCells; i++) {
+      if (again[i] !== scratch[i] && !(again[i] !== again[i] && scratch[i] !== scratch[i])) same = false;
+    }
+    if (same) return true;
+    scratch.set(again);
+  }
+  return true;
+}
+
 export function sharedGaugeValue(shared: SharedDirectory, record: number): number {
   const { heap, directory } = shared;
   const stampOffset = directory.field(record, RecordField.sharedOffset);
@@ -229,7 +259,7 @@ export function sharedGaugeValue(shared: SharedDirectory, record: number): numbe
     let copies = 0;
     value = 0;
     for (let slot = 0; slot < slots; slot++) {
-      if (!readSlot(heap, block, slot, epoch, scratch, intCells)) continue;
+      if (!readCopySteady(heap, block, slot, epoch)) continue;
       if (scratch[setStampCell - 1] > newest) { // strictly newer: on a tie the lower slot, read first, stays
         newest = scratch[setStampCell - 1];
         value = scratch[valueCell - 1];
