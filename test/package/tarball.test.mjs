@@ -2,8 +2,10 @@
 // a lockfile that a fresh clone's `npm install` leaves as it is; `deno publish --dry-run`.
 //
 // Budget (the package carries the prebuilt libraries of all six targets, stripped, 64-105 KB
-// each; measured at 343 KB packed, 982 KB unpacked, 123 files):
-// packed at most 512 KiB, unpacked at most 1.5 MiB, at most 160 files (a .js and a .d.ts per module).
+// each; measured at 343 KB packed, 982 KB unpacked, 123 files; after the storage, undo-log,
+// damage-check and gauge-folder modules, 517,142 B packed, 1,457,125 B unpacked, 185 files):
+// packed at most 512 KiB, unpacked at most 1.5 MiB, at most 224 files (a .js and a .d.ts per
+// module: one concept per file, so the count follows the modules, not their size).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync } from "node:fs";
@@ -11,7 +13,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { cleanEnv, denoBinary, freshProject, mustRun, npmInstall, root } from "./support.mjs";
 
-const budget = { packedBytes: 512 * 1024, unpackedBytes: 1536 * 1024, files: 160 };
+const budget = { packedBytes: 512 * 1024, unpackedBytes: 1536 * 1024, files: 224 };
 
 const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--ignore-scripts", "--json"], {
   cwd: root,
