@@ -8,6 +8,7 @@
  * after a bound), a crash or a foreign error class.
  */
 
+import { seededRandom as random } from "./support/random.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,17 +24,6 @@ const lockTimeoutMs = 200;
 /** Far beyond the lock timeout: only a hang reaches it. */
 const killAfterMs = 20_000;
 
-/** A small deterministic generator (mulberry32), so that every run tries the same garbage. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function withWord(base: Uint8Array, low: number, high: number): Uint8Array {
   const copy = base.slice();

@@ -20,7 +20,7 @@ import { Heap, Registry } from "../src/index.ts";
 import { parseSamples } from "./support/parse_text.ts";
 import { type Child, runtimes, type RuntimeName, spawnFixture, temporaryHeapPath } from "./support/runtimes.ts";
 import { strictParse } from "./support/strict_parser.ts";
-import { random } from "./fuzz/mutator.ts";
+import { seededRandom as random } from "./support/random.ts";
 
 const killsTotal = Number(process.env.MPMETRICS_TORTURE_KILLS ?? "200");
 const batch = 200;

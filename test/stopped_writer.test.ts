@@ -30,6 +30,7 @@ import { collectHeapMetrics } from "../src/metrics/self_metrics.ts";
 import type { FamilySnapshot, HistogramSeries, SummaryFamily, HistogramFamily } from "../src/exposition/snapshot.ts";
 import { stoppedMetrics, valueOf } from "./fixtures/stopped_lib.ts";
 import { parseSamples } from "./support/parse_text.ts";
+import { seededRandom } from "./support/random.ts";
 import { type Child, currentRuntime, runtimes, spawnFixture, temporaryHeapPath } from "./support/runtimes.ts";
 
 const stops = Number(process.env.STALE_STOPS ?? 60);
@@ -85,6 +86,28 @@ function checkScrape(families: FamilySnapshot[], previous: Map<string, number>, 
   return seen;
 }
 
+/** Waits for writers that were told to stop; returns each one's iterations ("done <n>"). */
+async function iterationsDone(writers: readonly Child[]): Promise<number[]> {
+  return await Promise.all(writers.map(async (w) => {
+    const { code, stdout, stderr } = await w.exited;
+    assert.equal(code, 0, stderr);
+    return Number(/done (\d+)/.exec(stdout)![1]);
+  }));
+}
+
+/** Resumes and kills every writer still running (a failed test leaves none behind). */
+async function killAll(writers: readonly Child[]): Promise<void> {
+  for (const w of writers) {
+    try {
+      process.kill(w.process.pid!, "SIGCONT");
+      process.kill(w.process.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  await Promise.all(writers.map((w) => w.exited));
+}
+
 test(`writers stopped with SIGSTOP mid-update (${stops} stops of Bun, Deno and Node writers): every scrape succeeds, consistent, nothing goes down, exact in the end`, { timeout: 300_000 }, async () => {
   const { path, cleanup } = temporaryHeapPath();
   const stopFile = `${path}.stop`;
@@ -98,8 +121,7 @@ test(`writers stopped with SIGSTOP mid-update (${stops} stops of Bun, Deno and N
   try {
     await Promise.all(writers.map((w) => w.waitForLine("ready")));
     let previous = new Map<string, number>();
-    let seed = 0x9e3779b9;
-    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const random = seededRandom(0x9e3779b9);
     for (let stop = 0; stop < stops; stop++) {
       const writer = writers[stop % writers.length];
       const pid = writer.process.pid!;
@@ -123,11 +145,7 @@ test(`writers stopped with SIGSTOP mid-update (${stops} stops of Bun, Deno and N
     assert.ok(reported !== undefined && reported >= staleBefore + stale && reported <= heapStats.staleSlotReads, `the self-metric reports the stale reads: ${reported}`);
 
     writeFileSync(stopFile, "");
-    const done = await Promise.all(writers.map(async (w) => {
-      const { code, stdout, stderr } = await w.exited;
-      assert.equal(code, 0, stderr);
-      return Number(/done (\d+)/.exec(stdout)![1]);
-    }));
+    const done = await iterationsDone(writers);
     const families = await registry.collect();
     checkScrape(families, previous, "after the writers finished");
     for (let w = 0; w < writers.length; w++) {
@@ -149,15 +167,7 @@ test(`writers stopped with SIGSTOP mid-update (${stops} stops of Bun, Deno and N
     }
     heap.verify();
   } finally {
-    for (const w of writers) {
-      try {
-        process.kill(w.process.pid!, "SIGCONT");
-        process.kill(w.process.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    await Promise.all(writers.map((w) => w.exited));
+    await killAll(writers);
     heap.close();
     cleanup();
   }
@@ -175,8 +185,7 @@ test(`writers of a shared gauge only, stopped with SIGSTOP (${Math.ceil(stops / 
   try {
     await Promise.all(writers.map((w) => w.waitForLine("ready")));
     let previous = new Map<string, number>();
-    let seed = 0x2545f491;
-    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const random = seededRandom(0x2545f491);
     for (let stop = 0; stop < Math.ceil(stops / 2); stop++) {
       const pid = writers[stop % writers.length].process.pid!;
       await sleep(random() * 10);
@@ -192,26 +201,14 @@ test(`writers of a shared gauge only, stopped with SIGSTOP (${Math.ceil(stops / 
     console.log(`${currentRuntime()} reading shared gauges: ${Math.ceil(stops / 2)} stops, ${stale} stale reads`);
     assert.ok(stale > 0, "some scrapes found a shared gauge writer stopped mid-update");
     writeFileSync(stopFile, "");
-    const done = await Promise.all(writers.map(async (w) => {
-      const { code, stdout, stderr } = await w.exited;
-      assert.equal(code, 0, stderr);
-      return Number(/done (\d+)/.exec(stdout)![1]);
-    }));
+    const done = await iterationsDone(writers);
     const shared = (await registry.collect()).find((f) => f.name === "mp_stop_shared")!;
     for (let w = 0; w < writers.length; w++) {
       assert.equal(shared.type === "gauge" && shared.series.find((x) => x.labels[0][1] === runtimes[w])!.value, done[w], `${runtimes[w]}: every inc and set`);
     }
     heap.verify();
   } finally {
-    for (const w of writers) {
-      try {
-        process.kill(w.process.pid!, "SIGCONT");
-        process.kill(w.process.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    await Promise.all(writers.map((w) => w.exited));
+    await killAll(writers);
     heap.close();
     cleanup();
   }

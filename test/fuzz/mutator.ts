@@ -7,6 +7,7 @@
  */
 
 import type { HeapMap } from "./base_heap.ts";
+import { seededRandom as random } from "../support/random.ts";
 
 /** One damaged copy of the heap. */
 export interface Mutant {
@@ -15,17 +16,6 @@ export interface Mutant {
   readonly bytes: Uint8Array;
 }
 
-/** A small deterministic generator (mulberry32). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const recordFields = ["nextInBucket", "hash", "kind", "keyBytes", "valueBytes", "parent", "copies", "-/holders", "count/holders", "sharedOffset", "seriesCount/epoch", "flags", "createdMs lo", "createdMs hi", "checksum", "reserved"];
 /** Values a damaged u32 is set to: edges, small offsets, and offsets of the heap's own structures. */
