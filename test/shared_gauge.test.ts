@@ -6,6 +6,9 @@
  * - sets and incs from every writer: every scrape is one writer's set plus at most three
  *   incs per writer (never a torn pairing of a set with another's stamp or deltas), and
  *   the final value is the last set plus the incs after it;
+ * - sets from one writer per gauge, read through the latch while they go on: every read
+ *   pairs a set's value with that set's own stamp (set i has stamp i * stampStep), so no
+ *   read took a slot mid-write and no runtime reordered the latch's stores;
  * - a writer SIGKILLed mid-loop keeps its acknowledged increments, exactly: the value is
  *   at least what it acknowledged and at most one chunk more; a writer stopped between
  *   chunks keeps exactly what it acknowledged; a new writer adopting the slot adds on.
@@ -15,6 +18,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Heap } from "../src/heap/heap.ts";
 import { Gauge } from "../src/metrics/gauge.ts";
+import { latestSets, stampStep } from "../src/metrics/gauge/shared.ts";
+import { descriptorOf } from "../src/metrics/metric.ts";
+import { sharedDirectory } from "../src/heap/shared_directory.ts";
 import { type Child, runtimes, spawnFixture, temporaryHeapPath } from "./support/runtimes.ts";
 
 const iterations = Number(process.env.MPMETRICS_SHARED_GAUGE_ITERATIONS ?? 200_000);
@@ -28,7 +34,12 @@ async function startWriters(path: string, job: string, env: Record<string, strin
   const children = runtimes.map((runtime, writer) =>
     spawnFixture(runtime, "shared_gauge_writer", { MPMETRICS_HEAP: path, JOB: job, WRITER: String(writer), ITERATIONS: String(iterations), ...env }, { stdin: true })
   );
-  await Promise.all(children.map((child) => child.waitForLine("ready")));
+  try {
+    await Promise.all(children.map((child) => child.waitForLine("ready")));
+  } catch (error) {
+    for (const child of children) child.process.kill("SIGKILL"); // one failed to start: leave none running
+    throw error;
+  }
   for (const child of children) child.process.stdin!.write("go\n");
   return children;
 }
@@ -96,6 +107,46 @@ test("Bun, Deno and Node writers setting and incrementing: every scrape is a set
     };
     await scrapeUntilExit(children, () => check(setinc.labels().get(), false));
     check(setinc.labels().get(), true);
+    heap.verify();
+  } finally {
+    heap.close();
+    cleanup();
+  }
+});
+
+test("Bun, Deno and Node writers setting: every latch read pairs a set's value with its own stamp", { timeout: 240_000 }, async () => {
+  const { path, cleanup } = temporaryHeapPath();
+  const heap = Heap.open({ path, mode: "create" });
+  try {
+    const gauges = runtimes.map((_, writer) => gauge(heap, `mp_shared_latch_${writer}`));
+    const shared = sharedDirectory(heap);
+    const listing = shared.directory.list();
+    const series = gauges.map((g) => {
+      const metric = listing.metrics.find((record) => descriptorOf(shared, record).name === g.name)!;
+      return listing.seriesByMetric.get(metric)![0];
+    });
+    const sets = iterations * 50; // a few tens of ms of back-to-back sets per writer
+    const children = await startWriters(path, "latch", { ITERATIONS: String(sets) });
+    let reads = 0;
+    let midRun = 0;
+    const last = series.map(() => 0);
+    const check = () => {
+      series.forEach((record, writer) => {
+        for (const [slot, value, stamp] of latestSets(shared, record)) {
+          reads++;
+          assert.equal(stamp, value * stampStep, `writer ${writer} (slot ${slot}): value ${value} read with stamp ${stamp}`);
+          if (value === 0) continue;
+          assert.ok(value >= last[writer], `writer ${writer}: set ${value} read after set ${last[writer]}`);
+          if (value < sets) midRun++;
+          last[writer] = value;
+        }
+      });
+    };
+    await scrapeUntilExit(children, check);
+    check();
+    assert.deepEqual(gauges.map((g) => g.labels().get()), gauges.map(() => sets));
+    assert.ok(midRun > 0, `no read landed while the writers were setting (${reads} reads)`);
+    console.log(`latch: ${reads} copy reads, ${midRun} of them mid-run`);
     heap.verify();
   } finally {
     heap.close();

@@ -3,7 +3,8 @@
  * bench/mixed/_app.ts with the library named by `MIXED_LIBRARY` (`mpmetrics`,
  * `prom-client` or `@prometheus-io/client`), warms it up, measures every call kind and
  * the bare add, and prints one line `RESULT {"call kind": ns per call, ...}` (the median
- * batch of each task: the machine may be busy).
+ * batch of each task: the machine may be busy). `MIXED_ONLY` (a substring) measures only
+ * the call kinds whose names contain it, after the same warm-up, for quick comparisons.
  */
 
 import process from "node:process";
@@ -35,6 +36,8 @@ async function load(): Promise<{ lib: MetricsLibrary; extra: Record<string, unkn
 const { lib, extra, close } = await load();
 const app = buildApp(lib, extra);
 warm(app, 200_000);
-const results = await measure(batch, { ...tasks(app), "bare Float64Array add": bareAdd }, timeMs);
+const only = process.env.MIXED_ONLY ?? "";
+const measured = Object.entries({ ...tasks(app), "bare Float64Array add": bareAdd }).filter(([kind]) => kind.includes(only));
+const results = await measure(batch, Object.fromEntries(measured), timeMs);
 console.log(`RESULT ${JSON.stringify(Object.fromEntries(results.map((r) => [r.name, r.medianNsPerOp ?? r.nsPerOp])))}`);
 close();

@@ -49,9 +49,9 @@
  *   word of its copies even before it writes anything ({@link repairAdoptedSlot}), so a
  *   word left odd by a writer killed mid-update neither stalls readers of a live slot
  *   nor inverts the parity. Where the runtime says plain stores reach
- *   other processes in program order (`host.plainStoresOrdered`: V8 on x86-64, where
- *   `Atomics.store` is an 8 ns call, bench/histogram_observe.bench.ts), the sequence is
- *   written with plain stores; elsewhere with `Atomics.store`.
+ *   other processes in program order (`host.plainStoresOrdered`: V8 and JSC on x86-64,
+ *   where `Atomics.store` costs 2.5-8 ns, bench/histogram_observe.bench.ts), the sequence
+ *   is written with plain stores; elsewhere with `Atomics.store`.
  *
  * @module
  */

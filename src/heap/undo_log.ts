@@ -204,26 +204,6 @@ export class UndoLog {
     this.#live = 1;
   }
 
-  /**
-   * {@link beginWith} for an update of exactly three double cells (a shared gauge's
-   * `set`: value, stamp and delta), all plain stores.
-   */
-  beginWith3(copyOffset: number, oddSequence: number, cellA: number, oldA: number, cellB: number, oldB: number, cellC: number, oldC: number): void {
-    const i32 = this.#i32;
-    const f64 = this.#f64;
-    i32[wordCopy] = copyOffset;
-    i32[wordSeq] = oddSequence;
-    i32[entriesCell << 1] = cellA << 1;
-    f64[entriesCell + 1] = oldA;
-    i32[(entriesCell + 2) << 1] = cellB << 1;
-    f64[entriesCell + 3] = oldB;
-    i32[(entriesCell + 4) << 1] = cellC << 1;
-    f64[entriesCell + 5] = oldC;
-    i32[wordState] = 3;
-    this.#entries = 3;
-    this.#live = 1;
-  }
-
   /** Publishes the entries saved since {@link begin}; the caller then makes the copy's sequence word odd. */
   goLive(): void {
     this.#live = 1;

@@ -44,6 +44,6 @@ export function processHost(name: "bun" | "node"): RuntimeHost {
       timer.unref();
       return () => clearInterval(timer);
     },
-    plainStoresOrdered: name === "node" && process.arch === "x64",
+    plainStoresOrdered: (name === "node" || name === "bun") && process.arch === "x64",
   };
 }

@@ -120,11 +120,14 @@ export interface RuntimeHost {
   everyUnref(intervalMs: number, callback: () => void): () => void;
   /**
    * Whether plain typed-array stores of this isolate reach other processes in program
-   * order, and `Atomics.store` costs more than they do, so that a writer's seqlock may use
-   * plain stores (heap/cells.ts): V8 (Node, Deno) on x86-64, whose JIT emits typed-array
-   * stores in program order on a CPU that never reorders stores with stores (TSO), and
-   * where `Atomics.store` is an 8 ns builtin call. False elsewhere (ARM reorders stores;
-   * Bun's `Atomics.store` is already about as cheap as a plain store).
+   * order, so that a writer's seqlock and latch may use plain stores (heap/cells.ts,
+   * metrics/gauge/shared.ts) instead of `Atomics.store`, which costs 2.5-3 ns a store on
+   * JSC and an 8 ns builtin call on V8 here. True on x86-64 (a CPU that never reorders
+   * stores with stores, TSO) for V8 (Node, Deno) and JSC (Bun), whose optimizing JITs emit
+   * typed-array stores in program order and never drop one that a later store to the same
+   * cell overwrites (checked in Bun 1.4.5's FTL code for the gauge set and the seqlock with
+   * `BUN_JSC_dumpFTLDisassembly=1`; the torn-read tests of every type run with writers of
+   * all three runtimes). False elsewhere (ARM reorders stores).
    */
   readonly plainStoresOrdered: boolean;
 }

@@ -1,60 +1,70 @@
 /**
  * The `"shared"` gauge mode (the default): one value for every process, where `set` from
- * any process replaces it and `inc`/`dec` from any process add to it. No FFI call and no
- * atomic read-modify-write on the hot path: each writer updates only its own copy.
+ * any process replaces it and `inc`/`dec` from any process add to it. No FFI call, no
+ * atomic read-modify-write and no undo-log entry on the hot path: each writer updates
+ * only its own copy.
  *
  * Storage. Per series, one shared f64 `stamp` word (its `sharedOffset`) and a per-writer
- * cell block (heap/cells.ts) with five data cells in each writer's copy:
- * - `value` (f64): the value of this writer's latest `set`;
- * - `setStamp` (f64): the stamp of that `set`, 0 when this copy was never set;
+ * cell block (heap/cells.ts) with seven data cells in each writer's copy:
  * - `delta` (f64) and `count` (int32): what this writer's `inc`/`dec` added since `tag`
  *   (`count` takes the unit steps, an Int32Array add; everything else goes to `delta`);
- * - `tag` (f64): the stamp the delta is accumulated under.
+ * - `tag` (f64): the stamp the delta is accumulated under;
+ * - two set slots, each a `value` (f64) and the `setStamp` (f64) of the set that wrote
+ *   it, 0 in a copy never set, and the int32 `setSeq` (the word after `count`): the
+ *   number of this writer's sets, whose parity names the slot of the latest one.
  *
  * The algorithm.
- * - `set(v)`: `s = stamp + 1` (a plain load), then, inside the copy's seqlock, `value = v`,
- *   `setStamp = s`, `delta = -count` (so `delta + count` = 0); then `stamp = s` (a plain
- *   store). A copy's delta counts under the stamp `max(tag, setStamp)`, so the set needs
- *   no store of `tag`; its `tag` is now below `stamp`, so this writer's next inc or dec
- *   takes the slow path once and retags. Every set has a stamp above that of every set
- *   it could have seen. Two sets racing in the few instructions between the load and the
- *   store can take the same stamp: the lower writer slot wins the tie. The stamp is
- *   written after the copy, so on x86-64 (stores reach other cores in program order) a
- *   writer that sees stamp `s` sees the set's copy too. (A set preempted between its load
- *   and its store can move `stamp` back below a later set's: incs and decs that saw only
- *   the older stamp are then not counted until the next set. That takes a preemption in
- *   that window and a second set meanwhile; an atomic increment would close it, at the
- *   price of an FFI call or a locked instruction on every set.)
+ * - `set(v)`: `s = stamp + 1` (a plain load) and `n = setSeq + 1`; write `v` and `s` into
+ *   slot `n & 1`, the one the latest set did not use; then `setSeq = n`; then
+ *   `stamp = s` (plain stores, in that order; `setSeq` with `Atomics.store` where the
+ *   runtime does not promise that plain stores reach other processes in program order).
+ *   The set slots are a latch, not a seqlock: the slot a reader is directed to (by
+ *   `setSeq`) is never the one being written, so a writer stopped or killed anywhere in a
+ *   set leaves its previous set readable as it was, and the set needs no undo log and no
+ *   repair on adoption. A set touches neither `delta`, `count` nor `tag`: its stamp is
+ *   above this writer's `tag`, which puts what the writer accumulated before it out of
+ *   the count (below), and makes its next inc or dec take the slow path once and retag.
+ *   Every set has a stamp above that of every set it could have seen. Two sets racing in
+ *   the few instructions between the load and the store can take the same stamp: the
+ *   lower writer slot wins the tie. The stamp is written after the copy, so a writer that
+ *   sees stamp `s` sees the set's copy too. (A set preempted between its load and its
+ *   store can move `stamp` back below a later set's: incs and decs that saw only the
+ *   older stamp are then not counted until the next set. That takes a preemption in that
+ *   window and a second set meanwhile; an atomic increment would close it, at the price
+ *   of an FFI call or a locked instruction on every set.)
  * - `inc(d)` / `dec(d)`: if `tag` equals `stamp` (a plain load), add to `count` (d = 1)
  *   or `delta` with one plain store, no seqlock: each cell has one writer, an aligned
  *   8-byte store is never torn, and `tag` does not change. Else a set happened since this
  *   writer's last update, and whatever it accumulated before was overwritten by that set:
- *   inside the seqlock, `tag = stamp`, `delta = d`, `count = 0`. A `count` about to leave
- *   the int32 range is moved into `delta` inside the seqlock.
- * - The reader reads every writer slot's copy of the current epoch consistently (the
- *   seqlock, `readSlot`), takes the newest set (highest `setStamp`, ties to the lower
- *   slot; none: 0), and adds the `delta + count` of every copy whose `max(tag, setStamp)`
- *   >= that set's stamp: the incs and decs that came after it. It reads `stamp` before and after the
- *   copies and reads again if it moved, so a set landing between two copies' reads does
- *   not pair one copy's old state with another's new one.
+ *   inside the copy's seqlock (logged, heap/undo_log.ts), `tag = stamp`, `delta = d`,
+ *   `count = 0`. A `count` about to leave the int32 range is moved into `delta` inside
+ *   the seqlock.
+ * - The reader reads every writer slot's copy of the current epoch: `delta`, `count` and
+ *   `tag` consistently (the seqlock, `readSlot`, until two reads agree), and the latest
+ *   set through the latch (`setSeq`, its slot, `setSeq` again, until `setSeq` is
+ *   unchanged). It takes the newest set (highest `setStamp`, ties to the lower slot;
+ *   none: 0) and adds the `delta + count` of every copy whose `tag` >= that set's stamp:
+ *   the incs and decs that came after it. It reads `stamp` before and after the copies
+ *   and reads again if it moved, so a set landing between two copies' reads does not pair
+ *   one copy's old state with another's new one.
  *
  * Hence: with only `inc`/`dec`, no set ever moves `stamp`, every tag is the same, and the
  * value is the exact sum over every writer (integers exact up to 2^53). After a set, the
  * value is that set plus the incs and decs that saw it. A reader never sees a torn value:
- * multi-cell changes are inside the seqlock, the others are single aligned stores. A dead
- * writer's copy keeps counting, as an atomic on shared memory would; the next isolate to
- * claim its slot continues it. `reset()`/`remove()` raise the series' epoch (heap/cells.ts):
- * every copy starts again from zero on its writer's next update; `stamp` is left as it is
- * (it only has to grow).
+ * multi-cell changes of the delta are inside the seqlock, a set is behind the latch, the
+ * others are single aligned stores. A dead writer's copy keeps counting, as an atomic on
+ * shared memory would; the next isolate to claim its slot continues it.
+ * `reset()`/`remove()` raise the series' epoch (heap/cells.ts): every copy starts again
+ * from zero on its writer's next update; `stamp` is left as it is (it only has to grow).
  *
- * Cost, counted in stores: `inc()` is an epoch check and a stamp check (four loads) and one
- * Int32Array store; `set(v)` an epoch check and six stores (the two sequence words and
- * the stamp included).
+ * Cost, counted in stores: `inc()` is an epoch check and a stamp check (four loads) and
+ * one Int32Array store; `set(v)` an epoch check, three loads and four stores.
  *
  * @module
  */
 
 import { type CellBlock, readSlot, type WriterCells } from "../../heap/cells.ts";
+import { findCopy, linkBytes } from "../../heap/copies.ts";
 import type { Heap } from "../../heap/heap.ts";
 import { RecordField } from "../../heap/directory.ts";
 import type { SharedDirectory } from "../../heap/shared_directory.ts";
@@ -66,20 +76,27 @@ import { badGaugeValue, GaugeChild } from "./child.ts";
 const plainStoresOrdered = host.plainStoresOrdered;
 
 /** Data cells of a shared gauge's copy (see the module comment). */
-export const sharedDataCells = 5;
-// Indexes in a writer's copy: f64 cells (cell 0 is the control cell), and the int32 word of `count`.
-const valueCell = 1;
-const setStampCell = 2;
-const deltaCell = 3;
-const tagCell = 4;
-const countWord = 10;
+export const sharedDataCells = 7;
+// Indexes in a writer's copy: f64 cells (cell 0 is the control cell) and int32 words.
+const deltaCell = 1;
+const tagCell = 2;
+const countWord = 6;
+const setSeqWord = 7;
+/** Set slot `k` (0 or 1) is `value` at f64 cell `firstSetCell + 2k`, `setStamp` just after it. */
+const firstSetCell = 4;
 /** How `readSlot` reads the data cells: `count` as an int32, the others as doubles. */
-const intCells = new Uint8Array([0, 0, 0, 0, 1]);
+const intCells = new Uint8Array([0, 0, 1, 0, 0, 0, 0]);
+/** The data cells `readSlot` reads consistently (delta, tag, count); the set slots are read through the latch. */
+const seqlockedCells = 3;
+/**
+ * What each set adds to the stamp. Not 1: V8 15 (Deno 2.9) compiles the add of a positive
+ * integer constant to a Float64Array load into code twice as slow (7.0 against 3.3 ns a
+ * set in a loop, /work probes of `x[0] + 1` against `x[0] + 0.5`). Stamps stay exact
+ * multiples of 0.5 below 2^52.
+ */
+export const stampStep = 0.5;
 /** `count` stays strictly inside +-countLimit (the int32 range). */
 const countLimit = 2 ** 31 - 1;
-/** Reads of a series while sets keep moving its stamp, before taking the last one. */
-const stampRetriesMax = 100;
-
 /**
  * A series of a `"shared"` gauge: this isolate's copy of its cells and the series' stamp.
  *
@@ -114,24 +131,16 @@ export class SharedGaugeChild extends GaugeChild {
   set(value: number): void {
     if (typeof value !== "number") throw badGaugeValue(this.#name, "set gauge", value, false);
     const i32 = this.#i32;
-    const cells = this.#cells;
-    if (i32[0] !== this.#epoch[0]) cells.renew();
+    if (i32[0] !== this.#epoch[0]) this.#cells.renew();
     const f64 = this.#f64;
     const stampWord = this.#stamp;
-    const stamp = stampWord[0] + 1;
-    // The seqlock written here rather than with cells.beginWrite()/endWrite(): the even
-    // word is the odd one + 1, not a reload of it (a store-to-load round trip on every set).
-    const odd = (i32[1] + 1) | 1;
-    // The three cells it changes logged first (heap/undo_log.ts), so a reader of a writer
-    // stopped here gets the copy as it was before this set.
-    cells.undo.beginWith3(cells.offset, odd, valueCell, f64[valueCell], setStampCell, f64[setStampCell], deltaCell, f64[deltaCell]);
-    if (plainStoresOrdered) i32[1] = odd;
-    else Atomics.store(i32, 1, odd);
-    f64[valueCell] = value;
-    f64[setStampCell] = stamp;
-    f64[deltaCell] = 0 - i32[countWord]; // delta + count = 0 (never -0: an int32 negation that yields -0 leaves the int32 path), under the set's stamp (the module comment)
-    if (plainStoresOrdered) i32[1] = odd + 1;
-    else Atomics.store(i32, 1, odd + 1);
+    const stamp = stampWord[0] + stampStep;
+    const sets = (i32[setSeqWord] + 1) | 0;
+    const cell = firstSetCell + ((sets & 1) << 1); // the slot the latest set did not use
+    f64[cell] = value;
+    f64[cell + 1] = stamp;
+    if (plainStoresOrdered) i32[setSeqWord] = sets;
+    else Atomics.store(i32, setSeqWord, sets);
     stampWord[0] = stamp;
   }
 
@@ -203,6 +212,85 @@ export class SharedGaugeChild extends GaugeChild {
 let tags = new Float64Array(64);
 let deltas = new Float64Array(64);
 const scratch = new Float64Array(sharedDataCells);
+const again = new Float64Array(sharedDataCells);
+/** Reads of one copy's seqlocked cells, each compared with the one before, until two agree (see {@link readCopySteady}). */
+const steadyReadsMax = 64;
+/** Reads of a copy's latest set while its writer keeps setting, before taking the last one (see {@link readLatestSet}). */
+const setReadsMax = 1000;
+/** Reads of a series while sets keep moving its stamp, before taking the last one. */
+const stampRetriesMax = 100;
+/** What {@link readLatestSet} read: the value and stamp of a copy's latest set. */
+let setValue = 0;
+let setStamp = 0;
+
+/**
+ * Reads one slot's `delta`, `tag` and `count` into `scratch` so that they belong
+ * together. The inc/dec fast paths store `count` and `delta` without the seqlock (one
+ * plain store each), and a read takes `delta` before `count`: a reader descheduled
+ * between the two would pair a `delta` with a `count` thousands of steps later, a value
+ * the gauge never had (seen: 11,518 below the value before, on a loaded 2-core machine).
+ * So the copy is read again until two reads in a row agree on those cells; the `count`
+ * of the first was then read between two equal reads of `delta`. After `steadyReadsMax`
+ * reads that all differ (a writer changing it faster than it can be read twice) the last
+ * read is taken as it is. Returns false when the copy holds nothing of `epoch`.
+ */
+function readCopySteady(heap: Heap, block: CellBlock, slot: number, epoch: number): boolean {
+  if (!readSlot(heap, block, slot, epoch, scratch, intCells)) return false;
+  for (let read = 1; read < steadyReadsMax; read++) {
+    if (!readSlot(heap, block, slot, epoch, again, intCells)) return false;
+    let same = true;
+    for (let i = 0; i < seqlockedCells; i++) {
+      if (again[i] !== scratch[i] && !(again[i] !== again[i] && scratch[i] !== scratch[i])) same = false;
+    }
+    if (same) return true;
+    scratch.set(again);
+  }
+  return true;
+}
+
+/**
+ * Reads the latest set of the copy at byte `base` into `setValue` and `setStamp`, through
+ * the latch (the module comment): `setSeq`, the slot it names, `setSeq` again, until
+ * `setSeq` did not move, so the slot read was not being written. A writer that keeps
+ * setting faster than three loads for `setReadsMax` reads gets its last read taken as it
+ * is: the value and the stamp are then each from one of its own sets, never a torn
+ * double. Returns false when the copy left `epoch` meanwhile.
+ */
+function readLatestSet(heap: Heap, base: number, epoch: number): boolean {
+  const i32 = heap.i32;
+  const f64 = heap.f64;
+  const sequenceWord = base / 4 + setSeqWord;
+  for (let read = 0; read < setReadsMax; read++) {
+    const sets = Atomics.load(i32, sequenceWord);
+    const cell = base / 8 + firstSetCell + ((sets & 1) << 1);
+    setValue = f64[cell];
+    setStamp = f64[cell + 1];
+    if (Atomics.load(i32, sequenceWord) === sets) break;
+  }
+  return Atomics.load(i32, base / 4) === epoch;
+}
+
+/**
+ * The latest set of each writer's copy of a `"shared"` gauge series, read through the
+ * latch as a scrape reads it: `[slot, value, setStamp]` per copy of the current epoch
+ * (`setStamp` 0: never set). For diagnostics and the latch's tests; allocates.
+ *
+ * @example
+ * ```ts
+ * for (const [slot, value, stamp] of latestSets(shared, record)) console.log(slot, value, stamp);
+ * ```
+ */
+export function latestSets(shared: SharedDirectory, record: number): [number, number, number][] {
+  const { heap } = shared;
+  const block = seriesCells(shared, record);
+  const epoch = seriesEpoch(shared, record);
+  const sets: [number, number, number][] = [];
+  for (let slot = 0; slot < heap.slotsHighWater(); slot++) {
+    if (!readCopySteady(heap, block, slot, epoch)) continue;
+    if (readLatestSet(heap, findCopy(heap, block.head, slot) + linkBytes, epoch)) sets.push([slot, setValue, setStamp]);
+  }
+  return sets;
+}
 
 /**
  * The value of a `"shared"` gauge series, over every writer (see the module comment).
@@ -212,35 +300,6 @@ const scratch = new Float64Array(sharedDataCells);
  * const value = sharedGaugeValue(shared, record);
  * ```
  */
-/** Reads of one copy, each compared with the one before, until two agree (see {@link readCopySteady}). */
-const steadyReadsMax = 64;
-const again = new Float64Array(sharedDataCells);
-
-/**
- * Reads one slot's copy into `scratch` so that its cells belong together. The inc/dec
- * fast paths store `count` and `delta` without the seqlock (one plain store each), and a
- * read takes `delta` before `count`: a reader descheduled between the two would pair a
- * `delta` with a `count` thousands of steps later, a value the gauge never had (seen:
- * 11,518 below the value before, on a loaded 2-core machine). So the copy is read again
- * until two reads in a row agree on every cell; the `count` of the first was then read
- * between two equal reads of `delta`. After `steadyReadsMax` reads that all differ (a
- * writer changing it faster than it can be read twice) the last read is taken as it is.
- * Returns false when the copy holds nothing of `epoch`.
- */
-function readCopySteady(heap: Heap, block: CellBlock, slot: number, epoch: number): boolean {
-  if (!readSlot(heap, block, slot, epoch, scratch, intCells)) return false;
-  for (let read = 1; read < steadyReadsMax; read++) {
-    if (!readSlot(heap, block, slot, epoch, again, intCells)) return false;
-    let same = true;
-    for (let i = 0; i < sharedDataCells; i++) {
-      if (again[i] !== scratch[i] && !(again[i] !== again[i] && scratch[i] !== scratch[i])) same = false;
-    }
-    if (same) return true;
-    scratch.set(again);
-  }
-  return true;
-}
-
 export function sharedGaugeValue(shared: SharedDirectory, record: number): number {
   const { heap, directory } = shared;
   const stampOffset = directory.field(record, RecordField.sharedOffset);
@@ -260,11 +319,12 @@ export function sharedGaugeValue(shared: SharedDirectory, record: number): numbe
     value = 0;
     for (let slot = 0; slot < slots; slot++) {
       if (!readCopySteady(heap, block, slot, epoch)) continue;
-      if (scratch[setStampCell - 1] > newest) { // strictly newer: on a tie the lower slot, read first, stays
-        newest = scratch[setStampCell - 1];
-        value = scratch[valueCell - 1];
+      if (!readLatestSet(heap, findCopy(heap, block.head, slot) + linkBytes, epoch)) continue;
+      if (setStamp > newest) { // strictly newer: on a tie the lower slot, read first, stays
+        newest = setStamp;
+        value = setValue;
       }
-      tags[copies] = Math.max(scratch[tagCell - 1], scratch[setStampCell - 1]);
+      tags[copies] = scratch[tagCell - 1];
       deltas[copies] = scratch[deltaCell - 1] + scratch[countWord / 2 - 1];
       copies++;
     }
