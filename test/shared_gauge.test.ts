@@ -6,9 +6,10 @@
  * - sets and incs from every writer: every scrape is one writer's set plus at most three
  *   incs per writer (never a torn pairing of a set with another's stamp or deltas), and
  *   the final value is the last set plus the incs after it;
- * - sets from one writer per gauge, read through the latch while they go on: every read
- *   pairs a set's value with that set's own stamp (set i has stamp i * stampStep), so no
- *   read took a slot mid-write and no runtime reordered the latch's stores;
+ * - sets from one writer per gauge, read through the two set slots while they go on: every
+ *   read pairs a set's value with that set's own stamp (set i has stamp i * stampStep) and
+ *   no read goes back, so no read took a slot mid-write and no runtime reordered the
+ *   slot's stores (the test fails when the value is stored after the second stamp);
  * - a writer SIGKILLed mid-loop keeps its acknowledged increments, exactly: the value is
  *   at least what it acknowledged and at most one chunk more; a writer stopped between
  *   chunks keeps exactly what it acknowledged; a new writer adopting the slot adds on.
@@ -114,7 +115,7 @@ test("Bun, Deno and Node writers setting and incrementing: every scrape is a set
   }
 });
 
-test("Bun, Deno and Node writers setting: every latch read pairs a set's value with its own stamp", { timeout: 240_000 }, async () => {
+test("Bun, Deno and Node writers setting: every read of the set slots pairs a set's value with its own stamp", { timeout: 240_000 }, async () => {
   const { path, cleanup } = temporaryHeapPath();
   const heap = Heap.open({ path, mode: "create" });
   try {
@@ -146,7 +147,7 @@ test("Bun, Deno and Node writers setting: every latch read pairs a set's value w
     check();
     assert.deepEqual(gauges.map((g) => g.labels().get()), gauges.map(() => sets));
     assert.ok(midRun > 0, `no read landed while the writers were setting (${reads} reads)`);
-    console.log(`latch: ${reads} copy reads, ${midRun} of them mid-run`);
+    console.log(`set slots: ${reads} copy reads, ${midRun} of them mid-run`);
     heap.verify();
   } finally {
     heap.close();

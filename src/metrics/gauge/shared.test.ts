@@ -42,6 +42,34 @@ test("shared gauge: incs before a set are overwritten by it, incs after it add t
   }
 }));
 
+test("shared gauge: a writer's incs right after its own set add to it, those before it do not, and another's set still wins", withHeap((heap, _registry, path) => {
+  const g = new Gauge({ name: "sg_own_set", help: "S.", heap, registers: [] });
+  const b = writer(path, "sg_own_set");
+  try {
+    g.inc(5);
+    g.inc();
+    g.set(100); // what g accumulated before is not counted from here
+    g.inc(); // retagged to its own set (the base is 6): stays on the fast path
+    g.dec(0.5);
+    b.gauge.inc(2);
+    assert.equal(g.labels().get(), 102.5);
+    g.set(7);
+    g.set(8); // a second own set: the base moves up with it
+    g.inc();
+    assert.equal(b.gauge.labels().get(), 9);
+    b.gauge.set(50); // another writer's set: g's next inc retags the slow way
+    g.inc();
+    g.inc();
+    assert.equal(g.labels().get(), 52);
+    b.gauge.inc();
+    g.set(-1);
+    b.gauge.dec();
+    assert.equal(g.labels().get(), -2);
+  } finally {
+    b.heap.close(false);
+  }
+}));
+
 test("shared gauge: the int32 count spills into the delta at its limit, exactly", withHeap((heap) => {
   const g = new Gauge({ name: "sg_spill", help: "S.", heap, registers: [] });
   g.inc(2 ** 31 - 10); // the f64 delta

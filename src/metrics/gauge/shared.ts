@@ -5,60 +5,68 @@
  * only its own copy.
  *
  * Storage. Per series, one shared f64 `stamp` word (its `sharedOffset`) and a per-writer
- * cell block (heap/cells.ts) with seven data cells in each writer's copy:
+ * cell block (heap/cells.ts) with eleven data cells in each writer's copy:
  * - `delta` (f64) and `count` (int32): what this writer's `inc`/`dec` added since `tag`
  *   (`count` takes the unit steps, an Int32Array add; everything else goes to `delta`);
  * - `tag` (f64): the stamp the delta is accumulated under;
- * - two set slots, each a `value` (f64) and the `setStamp` (f64) of the set that wrote
- *   it, 0 in a copy never set, and the int32 `setSeq` (the word after `count`): the
- *   number of this writer's sets, whose parity names the slot of the latest one.
+ * - two set slots, each four f64 cells: the `setStamp` of the set that wrote it (0 in a
+ *   slot never set), the `value`, the `setStamp` again, and a `base` (below).
  *
  * The algorithm.
- * - `set(v)`: `s = stamp + 1` (a plain load) and `n = setSeq + 1`; write `v` and `s` into
- *   slot `n & 1`, the one the latest set did not use; then `setSeq = n`; then
- *   `stamp = s` (plain stores, in that order; `setSeq` with `Atomics.store` where the
- *   runtime does not promise that plain stores reach other processes in program order).
- *   The set slots are a latch, not a seqlock: the slot a reader is directed to (by
- *   `setSeq`) is never the one being written, so a writer stopped or killed anywhere in a
- *   set leaves its previous set readable as it was, and the set needs no undo log and no
- *   repair on adoption. A set touches neither `delta`, `count` nor `tag`: its stamp is
- *   above this writer's `tag`, which puts what the writer accumulated before it out of
- *   the count (below), and makes its next inc or dec take the slow path once and retag.
- *   Every set has a stamp above that of every set it could have seen. Two sets racing in
- *   the few instructions between the load and the store can take the same stamp: the
- *   lower writer slot wins the tie. The stamp is written after the copy, so a writer that
- *   sees stamp `s` sees the set's copy too. (A set preempted between its load and its
- *   store can move `stamp` back below a later set's: incs and decs that saw only the
- *   older stamp are then not counted until the next set. That takes a preemption in that
- *   window and a second set meanwhile; an atomic increment would close it, at the price
- *   of an FFI call or a locked instruction on every set.)
+ * - `set(v)`: `s = stamp + 0.5` (a plain load; see `stampStep`); into the slot of this
+ *   copy's older set (the lower second stamp), write the first stamp `s`, then `v`, then
+ *   the second stamp `s`; then `stamp = s`. Plain stores in that order, with an
+ *   `Atomics.store` between them where the runtime does not promise that plain stores
+ *   reach other processes in program order. A slot whose two stamps differ is being
+ *   written (or its writer stopped or died in it), and the other slot holds this
+ *   writer's previous set, whole: a reader reads a slot in reverse order (second stamp,
+ *   value, first stamp) and takes the newer of the two only when both are whole, or the
+ *   whole one when the other stays broken (see `readLatestSet`). So a set needs no
+ *   seqlock, no undo log and no repair on adoption, and a writer stopped anywhere in a
+ *   set leaves its previous set readable as it was. A set touches neither `delta`,
+ *   `count` nor `tag`: its stamp is above this writer's `tag`, which puts what the writer
+ *   accumulated before it out of the count (below). Every set has a stamp above that of
+ *   every set it could have seen. Two sets racing in the few instructions between the
+ *   load and the store can take the same stamp: the lower writer slot wins the tie. The
+ *   stamp is written after the copy, so a writer that sees stamp `s` sees the set's copy
+ *   too. (A set preempted between its load and its store can move `stamp` back below a
+ *   later set's: incs and decs that saw only the older stamp are then not counted until
+ *   the next set. That takes a preemption in that window and a second set meanwhile; an
+ *   atomic increment would close it, at the price of an FFI call or a locked
+ *   instruction on every set.)
  * - `inc(d)` / `dec(d)`: if `tag` equals `stamp` (a plain load), add to `count` (d = 1)
  *   or `delta` with one plain store, no seqlock: each cell has one writer, an aligned
  *   8-byte store is never torn, and `tag` does not change. Else a set happened since this
- *   writer's last update, and whatever it accumulated before was overwritten by that set:
- *   inside the copy's seqlock (logged, heap/undo_log.ts), `tag = stamp`, `delta = d`,
- *   `count = 0`. A `count` about to leave the int32 range is moved into `delta` inside
- *   the seqlock.
+ *   writer's last update. If it was this writer's own latest set (its slot's `setStamp`
+ *   is `stamp`), the copy is retagged in two plain stores: the slot's `base` = `delta +
+ *   count`, then `tag = stamp`; the add then goes on as above. So an app that sets and
+ *   then increments a gauge stays on the fast path. Otherwise another writer's set
+ *   overwrote whatever this copy accumulated: inside the copy's seqlock (logged,
+ *   heap/undo_log.ts), `tag = stamp`, `delta = d`, `count = 0`. A `count` about to leave
+ *   the int32 range is moved into `delta` inside the seqlock.
  * - The reader reads every writer slot's copy of the current epoch: `delta`, `count` and
- *   `tag` consistently (the seqlock, `readSlot`, until two reads agree), and the latest
- *   set through the latch (`setSeq`, its slot, `setSeq` again, until `setSeq` is
- *   unchanged). It takes the newest set (highest `setStamp`, ties to the lower slot;
- *   none: 0) and adds the `delta + count` of every copy whose `tag` >= that set's stamp:
- *   the incs and decs that came after it. It reads `stamp` before and after the copies
- *   and reads again if it moved, so a set landing between two copies' reads does not pair
- *   one copy's old state with another's new one.
+ *   `tag` consistently (the seqlock, `readSlot`, until two reads agree), then the latest
+ *   set from the two slots (fenced loads, see `readSetSlot`). It takes the newest set (highest
+ *   `setStamp`, ties to the lower slot; none: 0) and adds, for every copy whose `tag` >=
+ *   that set's stamp, `delta + count`, less the `base` of the copy's latest set when its
+ *   `tag` is that set's own stamp: the incs and decs that came after the newest set. A
+ *   reader that sees a retagged `tag` sees the `base` stored before it. It reads `stamp`
+ *   before and after the copies and reads again if it moved, so a set landing between
+ *   two copies' reads does not pair one copy's old state with another's new one.
  *
  * Hence: with only `inc`/`dec`, no set ever moves `stamp`, every tag is the same, and the
  * value is the exact sum over every writer (integers exact up to 2^53). After a set, the
  * value is that set plus the incs and decs that saw it. A reader never sees a torn value:
- * multi-cell changes of the delta are inside the seqlock, a set is behind the latch, the
- * others are single aligned stores. A dead writer's copy keeps counting, as an atomic on
- * shared memory would; the next isolate to claim its slot continues it.
- * `reset()`/`remove()` raise the series' epoch (heap/cells.ts): every copy starts again
- * from zero on its writer's next update; `stamp` is left as it is (it only has to grow).
+ * multi-cell changes of the delta are inside the seqlock, a set is read from a whole
+ * slot, a retag publishes its base first, the others are single aligned stores. A dead writer's
+ * copy keeps counting, as an atomic on shared memory would; the next isolate to claim its
+ * slot continues it. `reset()`/`remove()` raise the series' epoch (heap/cells.ts): every
+ * copy starts again from zero on its writer's next update; `stamp` is left as it is (it
+ * only has to grow).
  *
  * Cost, counted in stores: `inc()` is an epoch check and a stamp check (four loads) and
- * one Int32Array store; `set(v)` an epoch check, three loads and four stores.
+ * one Int32Array store; `set(v)` an epoch check, four loads and four stores; the first
+ * inc or dec after a writer's own set two more stores.
  *
  * @module
  */
@@ -66,6 +74,7 @@
 import { type CellBlock, readSlot, type WriterCells } from "../../heap/cells.ts";
 import { findCopy, linkBytes } from "../../heap/copies.ts";
 import type { Heap } from "../../heap/heap.ts";
+import { heapStats } from "../../heap/stats.ts";
 import { RecordField } from "../../heap/directory.ts";
 import type { SharedDirectory } from "../../heap/shared_directory.ts";
 import { host } from "../../native/index.ts";
@@ -76,17 +85,26 @@ import { badGaugeValue, GaugeChild } from "./child.ts";
 const plainStoresOrdered = host.plainStoresOrdered;
 
 /** Data cells of a shared gauge's copy (see the module comment). */
-export const sharedDataCells = 7;
+export const sharedDataCells = 11;
 // Indexes in a writer's copy: f64 cells (cell 0 is the control cell) and int32 words.
 const deltaCell = 1;
 const tagCell = 2;
 const countWord = 6;
-const setSeqWord = 7;
-/** Set slot `k` (0 or 1) is `value` at f64 cell `firstSetCell + 2k`, `setStamp` just after it. */
+/** The int32 word after `count`: only a target for `Atomics.store` used as a fence where plain stores may be reordered. */
+const fenceWord = 7;
+/**
+ * Set slot `k` (0 or 1) is four f64 cells from `firstSetCell + 4k`: `setStamp` as written
+ * first, `value`, `setStamp` as written last, and `base`.
+ */
 const firstSetCell = 4;
+const otherSetCell = firstSetCell + 4;
+const stampFirst = 0;
+const valueAt = 1;
+const stampLast = 2;
+const baseAt = 3;
 /** How `readSlot` reads the data cells: `count` as an int32, the others as doubles. */
-const intCells = new Uint8Array([0, 0, 1, 0, 0, 0, 0]);
-/** The data cells `readSlot` reads consistently (delta, tag, count); the set slots are read through the latch. */
+const intCells = new Uint8Array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+/** The data cells `readSlot` reads consistently (delta, tag, count); the set slots are read whole (readLatestSet). */
 const seqlockedCells = 3;
 /**
  * What each set adds to the stamp. Not 1: V8 15 (Deno 2.9) compiles the add of a positive
@@ -135,19 +153,20 @@ export class SharedGaugeChild extends GaugeChild {
     const f64 = this.#f64;
     const stampWord = this.#stamp;
     const stamp = stampWord[0] + stampStep;
-    const sets = (i32[setSeqWord] + 1) | 0;
-    const cell = firstSetCell + ((sets & 1) << 1); // the slot the latest set did not use
-    f64[cell] = value;
-    f64[cell + 1] = stamp;
-    if (plainStoresOrdered) i32[setSeqWord] = sets;
-    else Atomics.store(i32, setSeqWord, sets);
+    // The slot of the older of this copy's last two sets (0 for none: never set).
+    const cell = f64[firstSetCell + stampLast] <= f64[otherSetCell + stampLast] ? firstSetCell : otherSetCell;
+    f64[cell + stampFirst] = stamp; // readers refuse the slot from here...
+    if (!plainStoresOrdered) Atomics.store(i32, fenceWord, 0);
+    f64[cell + valueAt] = value;
+    if (!plainStoresOrdered) Atomics.store(i32, fenceWord, 0);
+    f64[cell + stampLast] = stamp; // ...to here, where its two stamps agree again
     stampWord[0] = stamp;
   }
 
   inc(value = 1): void {
     const i32 = this.#i32;
     const f64 = this.#f64;
-    if (i32[0] === this.#epoch[0] && f64[tagCell] === this.#stamp[0]) {
+    if (i32[0] === this.#epoch[0] && (f64[tagCell] === this.#stamp[0] || this.#retagAfterOwnSet())) {
       if (value === 1) {
         const next = i32[countWord] + 1;
         if (next !== countLimit) {
@@ -165,7 +184,7 @@ export class SharedGaugeChild extends GaugeChild {
   dec(value = 1): void {
     const i32 = this.#i32;
     const f64 = this.#f64;
-    if (i32[0] === this.#epoch[0] && f64[tagCell] === this.#stamp[0]) {
+    if (i32[0] === this.#epoch[0] && (f64[tagCell] === this.#stamp[0] || this.#retagAfterOwnSet())) {
       if (value === 1) {
         const next = i32[countWord] - 1;
         if (next !== -countLimit) {
@@ -182,6 +201,25 @@ export class SharedGaugeChild extends GaugeChild {
 
   get(): number {
     return this.#read();
+  }
+
+  /**
+   * Moves this copy's `tag` to the stamp of its own latest set when that set is still the
+   * newest (nobody set since): what the first inc or dec after a set of this writer does,
+   * so that it stays on the fast path. The cells the copy accumulated before the set stay
+   * as they are, and the set's slot records their sum as its `base`, before the tag moves
+   * (the module comment). Returns false when another writer has set since.
+   */
+  #retagAfterOwnSet(): boolean {
+    const i32 = this.#i32;
+    const f64 = this.#f64;
+    const stamp = this.#stamp[0];
+    const cell = f64[firstSetCell + stampLast] >= f64[otherSetCell + stampLast] ? firstSetCell : otherSetCell; // its latest set
+    if (f64[cell + stampLast] !== stamp) return false;
+    f64[cell + baseAt] = f64[deltaCell] + i32[countWord];
+    if (!plainStoresOrdered) Atomics.store(i32, fenceWord, 0); // the base before the tag
+    f64[tagCell] = stamp;
+    return true;
   }
 
   /** An inc or dec off the fast path: a bad value, a new epoch, a new stamp, or `count` at its limit. */
@@ -216,12 +254,13 @@ const again = new Float64Array(sharedDataCells);
 /** Reads of one copy's seqlocked cells, each compared with the one before, until two agree (see {@link readCopySteady}). */
 const steadyReadsMax = 64;
 /** Reads of a copy's latest set while its writer keeps setting, before taking the last one (see {@link readLatestSet}). */
-const setReadsMax = 1000;
+const setReadsMax = 10_000;
 /** Reads of a series while sets keep moving its stamp, before taking the last one. */
 const stampRetriesMax = 100;
 /** What {@link readLatestSet} read: the value and stamp of a copy's latest set. */
 let setValue = 0;
 let setStamp = 0;
+let setBase = 0;
 
 /**
  * Reads one slot's `delta`, `tag` and `count` into `scratch` so that they belong
@@ -249,31 +288,69 @@ function readCopySteady(heap: Heap, block: CellBlock, slot: number, epoch: numbe
 }
 
 /**
- * Reads the latest set of the copy at byte `base` into `setValue` and `setStamp`, through
- * the latch (the module comment): `setSeq`, the slot it names, `setSeq` again, until
- * `setSeq` did not move, so the slot read was not being written. A writer that keeps
- * setting faster than three loads for `setReadsMax` reads gets its last read taken as it
- * is: the value and the stamp are then each from one of its own sets, never a torn
- * double. Returns false when the copy left `epoch` meanwhile.
+ * What `readSetSlot` orders its loads with: an `Atomics.load` of a real SharedArrayBuffer
+ * is a barrier no JIT moves a load across. The heap's own buffer is not shared (an FFI
+ * mapping), and an engine may compile `Atomics` on it as plain accesses, so it cannot
+ * be that barrier.
+ */
+const loadFence = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Reads set slot `cell` (an f64 index) into `setValue`, `setStamp` and `setBase`, in the
+ * reverse of the order the writer writes it (module comment): the slot is whole when its
+ * first-written stamp, loaded last, equals its last-written stamp, loaded first. Each
+ * double is one 8-byte load (never torn); fences keep them in that order and keep a JIT
+ * from merging them with the loads of an earlier try. Returns whether the slot was whole.
+ */
+function readSetSlot(f64: Float64Array, cell: number): boolean {
+  const last = f64[cell + stampLast];
+  Atomics.load(loadFence, 0);
+  setValue = f64[cell + valueAt];
+  setBase = f64[cell + baseAt];
+  Atomics.load(loadFence, 0);
+  setStamp = f64[cell + stampFirst];
+  Atomics.load(loadFence, 0);
+  return setStamp === last;
+}
+
+/**
+ * Reads the latest set of the copy at byte `base` into `setValue`, `setStamp` and
+ * `setBase`: of its two slots, the one with the higher stamp, from a read that found both
+ * whole. Both, because a slot read whole early and the other read mid-write later could
+ * be two sets behind: the writer may have finished a set in the first meanwhile. The
+ * writer writes one slot at a time, and a read is a few loads, so a live writer lets
+ * both be whole at once within a few tries; a writer stopped or killed in a set leaves
+ * one slot that is never whole, and after `setReadsMax` tries the other is taken: its
+ * previous set. Returns false when the copy left `epoch` meanwhile.
  */
 function readLatestSet(heap: Heap, base: number, epoch: number): boolean {
-  const i32 = heap.i32;
   const f64 = heap.f64;
-  const sequenceWord = base / 4 + setSeqWord;
+  const first = base / 8 + firstSetCell;
+  const other = base / 8 + otherSetCell;
   for (let read = 0; read < setReadsMax; read++) {
-    const sets = Atomics.load(i32, sequenceWord);
-    const cell = base / 8 + firstSetCell + ((sets & 1) << 1);
-    setValue = f64[cell];
-    setStamp = f64[cell + 1];
-    if (Atomics.load(i32, sequenceWord) === sets) break;
+    const firstWhole = readSetSlot(f64, first);
+    const value = setValue;
+    const stamp = setStamp;
+    const baseValue = setBase;
+    const otherWhole = readSetSlot(f64, other);
+    const last = read === setReadsMax - 1;
+    if (last && firstWhole !== otherWhole) heapStats.staleSlotReads++; // a writer stopped in a set: the set before it
+    if (firstWhole && (!otherWhole || stamp > setStamp) && (otherWhole || last)) {
+      setValue = value;
+      setStamp = stamp;
+      setBase = baseValue;
+      break;
+    }
+    if (otherWhole && (firstWhole || last)) break;
+    if (last) setValue = setStamp = setBase = 0; // neither whole in any try: a damaged copy
   }
-  return Atomics.load(i32, base / 4) === epoch;
+  return Atomics.load(heap.i32, base / 4) === epoch;
 }
 
 /**
  * The latest set of each writer's copy of a `"shared"` gauge series, read through the
- * latch as a scrape reads it: `[slot, value, setStamp]` per copy of the current epoch
- * (`setStamp` 0: never set). For diagnostics and the latch's tests; allocates.
+ * slots as a scrape reads them: `[slot, value, setStamp]` per copy of the current epoch
+ * (`setStamp` 0: never set). For diagnostics and the set slots' tests; allocates.
  *
  * @example
  * ```ts
@@ -324,8 +401,10 @@ export function sharedGaugeValue(shared: SharedDirectory, record: number): numbe
         newest = setStamp;
         value = setValue;
       }
-      tags[copies] = scratch[tagCell - 1];
-      deltas[copies] = scratch[deltaCell - 1] + scratch[countWord / 2 - 1];
+      const tag = scratch[tagCell - 1];
+      tags[copies] = tag;
+      // Retagged by its own latest set: only what came after that set, above its base.
+      deltas[copies] = scratch[deltaCell - 1] + scratch[countWord / 2 - 1] - (tag === setStamp ? setBase : 0);
       copies++;
     }
     for (let i = 0; i < copies; i++) if (tags[i] >= newest) value += deltas[i];
