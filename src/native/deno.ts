@@ -100,7 +100,7 @@ export function denoAdapter(): RuntimeAdapter {
     cpuUsageMicros: () => process.cpuUsage(),
     memoryUsageBytes: () => deno.memoryUsage(),
     uptimeSeconds: () => process.uptime(),
-    // The FFI symbol itself, a V8 fast call: 33-38 ns against 110-126 ns for
+    // The FFI symbol itself, a V8 fast call: 33-38 ns against 94-126 ns for
     // performance.now(), which is an op on Deno (bench/clock.bench.ts).
     monotonicMs: native.monotonicMs,
     everyUnref: (intervalMs, callback) => {

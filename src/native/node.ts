@@ -59,6 +59,6 @@ export function nodeAdapter(): RuntimeAdapter {
     buffer: (base, byteLength) => koffi.view(base, byteLength),
   });
   // The timers' clock stays performance.now() (bound: Node's refuses another `this`): a
-  // koffi call of mp_monotonic_ms took 51-68 ns against 46-57 ns (bench/clock.bench.ts).
+  // koffi call of mp_monotonic_ms took 49-68 ns against 43-57 ns (bench/clock.bench.ts and a probe).
   return { host: processHost("node", performance.now.bind(performance)), native };
 }
