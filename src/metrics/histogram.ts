@@ -67,6 +67,7 @@ import {
   seriesEpoch,
   seriesLabels,
 } from "./metric.ts";
+import { host } from "../native/index.ts";
 import { nativeCells, nativeExemplarsMax, NativeOutcome, type NativeSettings } from "./native_buckets.ts";
 import { bindNative, type NativeBinding, NativeSeriesReader, sharedAreaBytes } from "./native_series.ts";
 import { type NativeHistogramOptions, nativeSettingsOf } from "./native_options.ts";
@@ -244,6 +245,8 @@ function badObservation(name: string, value: unknown): TypeError {
 
 /** Unit observations go to a bucket's int32 count below this bound, then to its overflow cell. */
 const countMax = 2 ** 31 - 1;
+/** The timers' clock (ms, arbitrary origin): the cheaper of performance.now() and the FFI one on this runtime. */
+const monotonicMs = host.monotonicMs;
 
 /**
  * One label set of a histogram: the handle to keep for the hot path.
@@ -402,9 +405,9 @@ export class HistogramChild {
    * ```
    */
   startTimer(): () => number {
-    const start = performance.now();
+    const start = monotonicMs();
     return () => {
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = (monotonicMs() - start) / 1000;
       this.observe(seconds);
       return seconds;
     };
@@ -550,9 +553,9 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
    */
   startTimer(labels?: LabelValues<T>, exemplarLabels?: ExemplarLabels): (endLabels?: LabelValues<T>, endExemplarLabels?: ExemplarLabels) => number {
     this.checkLabels(labels); // unknown labels fail here, not at the end
-    const start = performance.now();
+    const start = monotonicMs();
     return (endLabels?: LabelValues<T>, endExemplarLabels?: ExemplarLabels) => {
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = (monotonicMs() - start) / 1000;
       // one labels object as it is (no copy on the common path), both merged
       const all = endLabels === undefined ? labels : labels === undefined ? endLabels : ({ ...labels, ...endLabels } as LabelValues<T>);
       if (this.#exemplars !== undefined && (exemplarLabels !== undefined || endExemplarLabels !== undefined)) {

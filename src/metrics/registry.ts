@@ -19,6 +19,7 @@
  */
 
 import { defaultHeap } from "../heap/default_heap.ts";
+import { host } from "../native/index.ts";
 import type { Heap } from "../heap/heap.ts";
 import type { DirectoryListing } from "../heap/directory.ts";
 import { sharedDirectory } from "../heap/shared_directory.ts";
@@ -333,9 +334,9 @@ export class Registry<T extends RegistryContentType = TextContentType> implement
    * ```
    */
   async metrics(): Promise<MetricsBody<T>> {
-    const started = performance.now();
+    const started = host.monotonicMs();
     const body = serialize(formatOf(this.#contentType), await this.collect(), "allow-utf-8") as MetricsBody<T>;
-    this.#lastScrapeSeconds = (performance.now() - started) / 1000;
+    this.#lastScrapeSeconds = (host.monotonicMs() - started) / 1000;
     return body;
   }
 
@@ -398,10 +399,10 @@ export class Registry<T extends RegistryContentType = TextContentType> implement
    * ```
    */
   async scrape(accept: string | null | undefined): Promise<ScrapeResult> {
-    const started = performance.now();
+    const started = host.monotonicMs();
     const { format, escaping, contentType } = negotiate(accept);
     const body = serialize(format, await this.collect(), escaping);
-    this.#lastScrapeSeconds = (performance.now() - started) / 1000;
+    this.#lastScrapeSeconds = (host.monotonicMs() - started) / 1000;
     return { contentType, body };
   }
 

@@ -159,6 +159,8 @@ const sumB = 4;
 const dataCells = 4;
 /** Whether the sequence word may be raised with a plain store (as heap/cells.ts does). */
 const plainStoresOrdered = host.plainStoresOrdered;
+/** The timers' clock (ms, arbitrary origin): the cheaper of performance.now() and the FFI one on this runtime. */
+const monotonicMs = host.monotonicMs;
 
 /**
  * One label set of a summary: the handle to keep for the hot path.
@@ -219,9 +221,9 @@ export class SummaryChild {
    * label set).
    */
   startTimer(): (labels?: LabelValues<string>) => number {
-    const start = performance.now();
+    const start = monotonicMs();
     return (labels?: LabelValues<string>) => {
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = (monotonicMs() - start) / 1000;
       if (labels === undefined || Object.keys(labels).length === 0) this.observe(seconds);
       else this.#observeWith(labels, seconds);
       return seconds;
@@ -353,9 +355,9 @@ export class Summary<T extends string = string> extends Metric<T, SummaryChild> 
    */
   startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
     this.checkLabels(labels); // unknown labels fail here, not at the end
-    const start = performance.now();
+    const start = monotonicMs();
     return (endLabels?: LabelValues<T>) => {
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = (monotonicMs() - start) / 1000;
       if (endLabels === undefined) {
         if (labels === undefined) this.observe(seconds);
         else this.observe(labels, seconds); // no copy on the common path

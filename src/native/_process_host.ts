@@ -18,16 +18,18 @@ export function processDescriptor(): PlatformDescriptor {
 }
 
 /**
- * The runtime host of a runtime with Node's `process`.
+ * The runtime host of a runtime with Node's `process`; `monotonicMs` is the timers' clock
+ * the adapter chose (see {@link RuntimeHost.monotonicMs}).
  *
  * @example
  * ```ts
- * const host = processHost("bun");
+ * const host = processHost("bun", native.monotonicMs);
  * ```
  */
-export function processHost(name: "bun" | "node"): RuntimeHost {
+export function processHost(name: "bun" | "node", monotonicMs: () => number): RuntimeHost {
   return {
     name,
+    monotonicMs,
     pid: process.pid,
     getEnv: (variable) => process.env[variable],
     setEnv: (variable, value) => {

@@ -84,6 +84,11 @@ export function denoAdapter(): RuntimeAdapter {
   );
   const library = openFirst(d, candidates, (path) => deno.dlopen(path, definitions), () =>
     isSourceCheckout(import.meta.url, existsWith(deno)));
+  const native = bindNative({
+    symbol: (name) => library.symbols[name],
+    cstring: encodeCString,
+    buffer: (base, byteLength) => deno.UnsafePointerView.getArrayBuffer(base, byteLength),
+  });
   const host: RuntimeHost = {
     name: "deno",
     pid: deno.pid,
@@ -95,6 +100,9 @@ export function denoAdapter(): RuntimeAdapter {
     cpuUsageMicros: () => process.cpuUsage(),
     memoryUsageBytes: () => deno.memoryUsage(),
     uptimeSeconds: () => process.uptime(),
+    // The FFI symbol itself, a V8 fast call: 33-38 ns against 94-126 ns for
+    // performance.now(), which is an op on Deno (bench/clock.bench.ts).
+    monotonicMs: native.monotonicMs,
     everyUnref: (intervalMs, callback) => {
       const id = setInterval(callback, intervalMs) as unknown as number;
       deno.unrefTimer(id);
@@ -102,12 +110,5 @@ export function denoAdapter(): RuntimeAdapter {
     },
     plainStoresOrdered: deno.build.arch === "x86_64",
   };
-  return {
-    host,
-    native: bindNative({
-      symbol: (name) => library.symbols[name],
-      cstring: encodeCString,
-      buffer: (base, byteLength) => deno.UnsafePointerView.getArrayBuffer(base, byteLength),
-    }),
-  };
+  return { host, native };
 }

@@ -89,6 +89,11 @@ export interface NativeLibrary {
    * tree roots' records when `rootsOnly`: `result` 1 found, 0 none, or `-status`.
    */
   readonly inheritFind: (folder: string, rootsOnly: boolean) => { readonly result: number; readonly path: string };
+  /**
+   * CLOCK_MONOTONIC in milliseconds from an arbitrary origin (mp_monotonic_ms). Use
+   * {@link RuntimeHost.monotonicMs}, the cheaper of this and `performance.now()` per runtime.
+   */
+  readonly monotonicMs: () => number;
 }
 
 /**
@@ -116,6 +121,22 @@ export interface RuntimeHost {
   memoryUsageBytes(): { readonly rss: number; readonly heapTotal: number; readonly heapUsed: number; readonly external: number };
   /** Seconds since this process started. */
   uptimeSeconds(): number;
+  /**
+   * A monotonic clock in milliseconds from an arbitrary origin, for timers: only the
+   * difference of two readings means anything. It is whichever of `performance.now()`
+   * and the native core's CLOCK_MONOTONIC ({@link NativeLibrary.monotonicMs}) costs less
+   * on this runtime (bench/clock.bench.ts): the FFI symbol itself on Deno (whose
+   * `performance.now()` is an op) and Bun, `performance.now()` on Node (a koffi call costs
+   * more). A plain function value: hold it in a module constant and call it bare.
+   *
+   * @example
+   * ```ts
+   * const now = host.monotonicMs;
+   * const start = now();
+   * const seconds = (now() - start) / 1000;
+   * ```
+   */
+  readonly monotonicMs: () => number;
   /** Calls `callback` every `intervalMs` without keeping the process alive; returns a stop function. */
   everyUnref(intervalMs: number, callback: () => void): () => void;
   /**

@@ -46,6 +46,7 @@ export const abiSymbols = {
   mp_inherit_find: { args: ["cstring", "u32", "buffer", "u32"], result: "i32" },
   mp_heap_set_lock_timeout: { args: ["u32", "u32"], result: "i32" },
   mp_heap_lock_holder: { args: ["u32"], result: "i32" },
+  mp_monotonic_ms: { args: [], result: "f64" },
 } as const satisfies Record<string, AbiSignature>;
 
 /** The symbol names. */
@@ -136,6 +137,7 @@ export function bindNative(raw: RawBindings): NativeLibrary {
       withPathOut((out) => inheritFind(raw.cstring(folder), rootsOnly ? 1 : 0, out, out.byteLength) as number),
     heapSetLockTimeout: s("mp_heap_set_lock_timeout"),
     heapLockHolder: s("mp_heap_lock_holder"),
+    monotonicMs: s("mp_monotonic_ms"),
   };
 }
 

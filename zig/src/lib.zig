@@ -11,6 +11,7 @@ const atomics = @import("atomics.zig");
 const file = @import("file.zig");
 const default_dir = @import("default_dir.zig");
 const inherit = @import("inherit.zig");
+const clock = @import("clock.zig");
 
 const assert = std.debug.assert;
 const Status = status_.Status;
@@ -75,6 +76,11 @@ pub fn configOf(size_initial_bytes: u32, size_max_bytes: f64, writer_slots_max: 
 
 pub export fn mp_abi_version() u32 {
     return abi_version;
+}
+
+/// CLOCK_MONOTONIC in milliseconds (clock.zig): the timers' clock where the runtime's own is dearer.
+pub export fn mp_monotonic_ms() f64 {
+    return clock.monotonicMs();
 }
 
 const OpenRequest = struct {
@@ -385,6 +391,7 @@ test {
     _ = @import("held.zig");
     _ = @import("mapping.zig");
     _ = atomics;
+    _ = clock;
     _ = @import("proc.zig");
     _ = inherit;
     _ = @import("tests.zig");

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { host } from "../../native/index.ts";
 import { processStats } from "../../native/process_stats.ts";
 import { type DefaultMetricsContext, perProcessGauge, type Refresh, setOwn } from "./_context.ts";
 
@@ -39,8 +40,8 @@ export function eventLoopLag(context: DefaultMetricsContext): Refresh {
     ? []
     : STATISTICS.map(([name, help, read]) => ({ gauge: perProcessGauge(context, `nodejs_eventloop_lag_${name}_seconds`, help), read }));
   return () => {
-    const start = performance.now();
-    stats.afterTurn(() => setOwn(context, lag, (performance.now() - start) / 1000));
+    const start = host.monotonicMs();
+    stats.afterTurn(() => setOwn(context, lag, (host.monotonicMs() - start) / 1000));
     // No sample yet (min is then 2^63 ns): nothing to report.
     if (delay === undefined || delay.count === 0) return;
     for (const { gauge, read } of gauges) setOwn(context, gauge, read(delay) / 1e9);

@@ -9,7 +9,7 @@
 
 import { reserveCellsLocked } from "../../heap/cells.ts";
 import { RecordField, type RecordStorage } from "../../heap/directory.ts";
-import { check, native } from "../../native/index.ts";
+import { check, host, native } from "../../native/index.ts";
 import type { GaugeFamily, GaugeSeries, LabelPairs } from "../../exposition/snapshot.ts";
 import { type FamilySource, type LabelValues, Metric, registerFamilyReader, seriesLabels } from "../metric.ts";
 import { checkNumber } from "../validate.ts";
@@ -17,6 +17,9 @@ import { badGaugeValue, type GaugeChild } from "./child.ts";
 import { type GaugeConfiguration, type GaugeMode, gaugeModeOf, modeOf } from "./modes.ts";
 import { processDataCells, ProcessGaugeChild, processValue, SlotTable, valuesByPid } from "./process.ts";
 import { sharedDataCells, SharedGaugeChild, sharedGaugeValue, stampView } from "./shared.ts";
+
+/** The timers' clock (ms, arbitrary origin): the cheaper of performance.now() and the FFI one on this runtime. */
+const monotonicMs = host.monotonicMs;
 
 function readGaugeFamily(source: FamilySource): GaugeFamily {
   const { shared, descriptor } = source;
@@ -169,9 +172,9 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
    */
   startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
     this.checkLabels(labels); // unknown labels fail here, not at the end
-    const start = performance.now();
+    const start = monotonicMs();
     return (endLabels?: LabelValues<T>) => {
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = (monotonicMs() - start) / 1000;
       this.set({ ...labels, ...endLabels } as LabelValues<T>, seconds);
       return seconds;
     };
