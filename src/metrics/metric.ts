@@ -502,6 +502,17 @@ export abstract class Metric<T extends string, Child> {
   }
 
   /**
+   * The hit cache of label lookups (label_hits.ts; undefined without labels), for a type
+   * whose hot methods keep it in a field of their own: a field of the base class is read
+   * from instances of every metric class, and an engine's inline cache for it goes
+   * megamorphic in a program using them all (bench/mixed/); a miss still goes through
+   * {@link childFor}.
+   */
+  protected get labelHits(): LabelHits<Child> | undefined {
+    return this.#hits;
+  }
+
+  /**
    * The handle for a labels object (missing labels count as empty). Callers validate the
    * value they are about to apply first (the unused second argument documents that),
    * so that bad input never creates a series.

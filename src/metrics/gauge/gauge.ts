@@ -11,12 +11,14 @@ import { reserveCellsLocked } from "../../heap/cells.ts";
 import { RecordField, type RecordStorage } from "../../heap/directory.ts";
 import { check, host, native } from "../../native/index.ts";
 import type { GaugeFamily, GaugeSeries, LabelPairs } from "../../exposition/snapshot.ts";
+import type { LabelHits } from "../label_hits.ts";
 import { type FamilySource, type LabelValues, Metric, registerFamilyReader, seriesLabels } from "../metric.ts";
 import { checkNumber } from "../validate.ts";
 import { badGaugeValue, type GaugeChild } from "./child.ts";
 import { type GaugeConfiguration, type GaugeMode, gaugeModeOf, modeOf } from "./modes.ts";
 import { processDataCells, ProcessGaugeChild, processValue, SlotTable, valuesByPid } from "./process.ts";
-import { sharedDataCells, SharedGaugeChild, sharedGaugeValue, stampView } from "./shared.ts";
+import { sharedDataCells, SharedGaugeChild, stampView } from "./shared.ts";
+import { sharedGaugeValue } from "./shared_read.ts";
 
 /** The timers' clock (ms, arbitrary origin): the cheaper of performance.now() and the FFI one on this runtime. */
 const monotonicMs = host.monotonicMs;
@@ -71,11 +73,14 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
    */
   #shared: SharedGaugeChild | undefined;
   #process: ProcessGaugeChild | undefined;
+  /** The label hit cache, in a field of this class (see `labelHits`). */
+  readonly #hits: LabelHits<GaugeChild> | undefined;
 
   constructor(config: GaugeConfiguration<T>) {
     const mode = gaugeModeOf(config);
     super({ type: "gauge", reservedLabels: mode === "pid" ? ["pid"] : [], settings: mode === "shared" ? {} : { mode } }, config);
     this.mode = mode;
+    this.#hits = this.labelHits;
     if (this.labelNames.length === 0) {
       const child = this.unlabelledChild();
       if (child instanceof SharedGaugeChild) {
@@ -114,7 +119,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
   #setOther(labelsOrValue: LabelValues<T> | number, value?: number): void {
     if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       if (typeof value !== "number") throw badGaugeValue(this.name, "set gauge", value, false); // before a series is made
-      this.childFor(labelsOrValue, value).set(value);
+      (this.#hits?.byObject(labelsOrValue) ?? this.childFor(labelsOrValue, value)).set(value);
     } else (this.#process ?? this.#unlabelledChecked(checkNumber(this.name, "set gauge", labelsOrValue, false))).set(labelsOrValue);
   }
 
@@ -151,7 +156,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
     if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       const by = value ?? 1;
       if (!Number.isFinite(by)) throw badGaugeValue(this.name, sign === 1 ? "increment gauge" : "decrement gauge", by, true); // before a series is made
-      const child = this.childFor(labelsOrValue, by);
+      const child = this.#hits?.byObject(labelsOrValue) ?? this.childFor(labelsOrValue, by);
       if (sign === 1) child.inc(by);
       else child.dec(by);
     } else {

@@ -21,7 +21,7 @@
  *   written (or its writer stopped or died in it), and the other slot holds this
  *   writer's previous set, whole: a reader reads a slot in reverse order (second stamp,
  *   value, first stamp) and takes the newer of the two only when both are whole, or the
- *   whole one when the other stays broken (see `readLatestSet`). So a set needs no
+ *   whole one when the other stays broken (`readLatestSet` in shared_read.ts, the reader). So a set needs no
  *   seqlock, no undo log and no repair on adoption, and a writer stopped anywhere in a
  *   set leaves its previous set readable as it was. A set touches neither `delta`,
  *   `count` nor `tag`: its stamp is above this writer's `tag`, which puts what the writer
@@ -46,7 +46,7 @@
  *   the int32 range is moved into `delta` inside the seqlock.
  * - The reader reads every writer slot's copy of the current epoch: `delta`, `count` and
  *   `tag` consistently (the seqlock, `readSlot`, until two reads agree), then the latest
- *   set from the two slots (fenced loads, see `readSetSlot`). It takes the newest set (highest
+ *   set from the two slots (fenced loads, `readSetSlot`). It takes the newest set (highest
  *   `setStamp`, ties to the lower slot; none: 0) and adds, for every copy whose `tag` >=
  *   that set's stamp, `delta + count`, less the `base` of the copy's latest set when its
  *   `tag` is that set's own stamp: the incs and decs that came after the newest set. A
@@ -71,14 +71,10 @@
  * @module
  */
 
-import { type CellBlock, readSlot, type WriterCells } from "../../heap/cells.ts";
-import { findCopy, linkBytes } from "../../heap/copies.ts";
-import type { Heap } from "../../heap/heap.ts";
-import { heapStats } from "../../heap/stats.ts";
+import type { WriterCells } from "../../heap/cells.ts";
 import { RecordField } from "../../heap/directory.ts";
 import type { SharedDirectory } from "../../heap/shared_directory.ts";
 import { host } from "../../native/index.ts";
-import { seriesCells, seriesEpoch } from "../metric.ts";
 import { badGaugeValue, GaugeChild } from "./child.ts";
 
 /** Whether the seqlock's writer side may use plain stores (heap/cells.ts). */
@@ -87,25 +83,25 @@ const plainStoresOrdered = host.plainStoresOrdered;
 /** Data cells of a shared gauge's copy (see the module comment). */
 export const sharedDataCells = 11;
 // Indexes in a writer's copy: f64 cells (cell 0 is the control cell) and int32 words.
-const deltaCell = 1;
-const tagCell = 2;
-const countWord = 6;
+export const deltaCell = 1;
+export const tagCell = 2;
+export const countWord = 6;
 /** The int32 word after `count`: only a target for `Atomics.store` used as a fence where plain stores may be reordered. */
 const fenceWord = 7;
 /**
  * Set slot `k` (0 or 1) is four f64 cells from `firstSetCell + 4k`: `setStamp` as written
  * first, `value`, `setStamp` as written last, and `base`.
  */
-const firstSetCell = 4;
-const otherSetCell = firstSetCell + 4;
-const stampFirst = 0;
-const valueAt = 1;
-const stampLast = 2;
-const baseAt = 3;
+export const firstSetCell = 4;
+export const otherSetCell = firstSetCell + 4;
+export const stampFirst = 0;
+export const valueAt = 1;
+export const stampLast = 2;
+export const baseAt = 3;
 /** How `readSlot` reads the data cells: `count` as an int32, the others as doubles. */
-const intCells = new Uint8Array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+export const intCells = new Uint8Array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
 /** The data cells `readSlot` reads consistently (delta, tag, count); the set slots are read whole (readLatestSet). */
-const seqlockedCells = 3;
+export const seqlockedCells = 3;
 /**
  * What each set adds to the stamp. Not 1: V8 15 (Deno 2.9) compiles the add of a positive
  * integer constant to a Float64Array load into code twice as slow (7.0 against 3.3 ns a
@@ -244,173 +240,6 @@ export class SharedGaugeChild extends GaugeChild {
     i32[countWord] = 0;
     cells.endWrite();
   }
-}
-
-/** Per-slot tags and deltas of one read (grown to the slot count; reads are not reentrant). */
-let tags = new Float64Array(64);
-let deltas = new Float64Array(64);
-const scratch = new Float64Array(sharedDataCells);
-const again = new Float64Array(sharedDataCells);
-/** Reads of one copy's seqlocked cells, each compared with the one before, until two agree (see {@link readCopySteady}). */
-const steadyReadsMax = 64;
-/** Reads of a copy's latest set while its writer keeps setting, before taking the last one (see {@link readLatestSet}). */
-const setReadsMax = 10_000;
-/** Reads of a series while sets keep moving its stamp, before taking the last one. */
-const stampRetriesMax = 100;
-/** What {@link readLatestSet} read: the value and stamp of a copy's latest set. */
-let setValue = 0;
-let setStamp = 0;
-let setBase = 0;
-
-/**
- * Reads one slot's `delta`, `tag` and `count` into `scratch` so that they belong
- * together. The inc/dec fast paths store `count` and `delta` without the seqlock (one
- * plain store each), and a read takes `delta` before `count`: a reader descheduled
- * between the two would pair a `delta` with a `count` thousands of steps later, a value
- * the gauge never had (seen: 11,518 below the value before, on a loaded 2-core machine).
- * So the copy is read again until two reads in a row agree on those cells; the `count`
- * of the first was then read between two equal reads of `delta`. After `steadyReadsMax`
- * reads that all differ (a writer changing it faster than it can be read twice) the last
- * read is taken as it is. Returns false when the copy holds nothing of `epoch`.
- */
-function readCopySteady(heap: Heap, block: CellBlock, slot: number, epoch: number): boolean {
-  if (!readSlot(heap, block, slot, epoch, scratch, intCells)) return false;
-  for (let read = 1; read < steadyReadsMax; read++) {
-    if (!readSlot(heap, block, slot, epoch, again, intCells)) return false;
-    let same = true;
-    for (let i = 0; i < seqlockedCells; i++) {
-      if (again[i] !== scratch[i] && !(again[i] !== again[i] && scratch[i] !== scratch[i])) same = false;
-    }
-    if (same) return true;
-    scratch.set(again);
-  }
-  return true;
-}
-
-/**
- * What `readSetSlot` orders its loads with: an `Atomics.load` of a real SharedArrayBuffer
- * is a barrier no JIT moves a load across. The heap's own buffer is not shared (an FFI
- * mapping), and an engine may compile `Atomics` on it as plain accesses, so it cannot
- * be that barrier.
- */
-const loadFence = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Reads set slot `cell` (an f64 index) into `setValue`, `setStamp` and `setBase`, in the
- * reverse of the order the writer writes it (module comment): the slot is whole when its
- * first-written stamp, loaded last, equals its last-written stamp, loaded first. Each
- * double is one 8-byte load (never torn); fences keep them in that order and keep a JIT
- * from merging them with the loads of an earlier try. Returns whether the slot was whole.
- */
-function readSetSlot(f64: Float64Array, cell: number): boolean {
-  const last = f64[cell + stampLast];
-  Atomics.load(loadFence, 0);
-  setValue = f64[cell + valueAt];
-  setBase = f64[cell + baseAt];
-  Atomics.load(loadFence, 0);
-  setStamp = f64[cell + stampFirst];
-  Atomics.load(loadFence, 0);
-  return setStamp === last;
-}
-
-/**
- * Reads the latest set of the copy at byte `base` into `setValue`, `setStamp` and
- * `setBase`: of its two slots, the one with the higher stamp, from a read that found both
- * whole. Both, because a slot read whole early and the other read mid-write later could
- * be two sets behind: the writer may have finished a set in the first meanwhile. The
- * writer writes one slot at a time, and a read is a few loads, so a live writer lets
- * both be whole at once within a few tries; a writer stopped or killed in a set leaves
- * one slot that is never whole, and after `setReadsMax` tries the other is taken: its
- * previous set. Returns false when the copy left `epoch` meanwhile.
- */
-function readLatestSet(heap: Heap, base: number, epoch: number): boolean {
-  const f64 = heap.f64;
-  const first = base / 8 + firstSetCell;
-  const other = base / 8 + otherSetCell;
-  for (let read = 0; read < setReadsMax; read++) {
-    const firstWhole = readSetSlot(f64, first);
-    const value = setValue;
-    const stamp = setStamp;
-    const baseValue = setBase;
-    const otherWhole = readSetSlot(f64, other);
-    const last = read === setReadsMax - 1;
-    if (last && firstWhole !== otherWhole) heapStats.staleSlotReads++; // a writer stopped in a set: the set before it
-    if (firstWhole && (!otherWhole || stamp > setStamp) && (otherWhole || last)) {
-      setValue = value;
-      setStamp = stamp;
-      setBase = baseValue;
-      break;
-    }
-    if (otherWhole && (firstWhole || last)) break;
-    if (last) setValue = setStamp = setBase = 0; // neither whole in any try: a damaged copy
-  }
-  return Atomics.load(heap.i32, base / 4) === epoch;
-}
-
-/**
- * The latest set of each writer's copy of a `"shared"` gauge series, read through the
- * slots as a scrape reads them: `[slot, value, setStamp]` per copy of the current epoch
- * (`setStamp` 0: never set). For diagnostics and the set slots' tests; allocates.
- *
- * @example
- * ```ts
- * for (const [slot, value, stamp] of latestSets(shared, record)) console.log(slot, value, stamp);
- * ```
- */
-export function latestSets(shared: SharedDirectory, record: number): [number, number, number][] {
-  const { heap } = shared;
-  const block = seriesCells(shared, record);
-  const epoch = seriesEpoch(shared, record);
-  const sets: [number, number, number][] = [];
-  for (let slot = 0; slot < heap.slotsHighWater(); slot++) {
-    if (!readCopySteady(heap, block, slot, epoch)) continue;
-    if (readLatestSet(heap, findCopy(heap, block.head, slot) + linkBytes, epoch)) sets.push([slot, setValue, setStamp]);
-  }
-  return sets;
-}
-
-/**
- * The value of a `"shared"` gauge series, over every writer (see the module comment).
- *
- * @example
- * ```ts
- * const value = sharedGaugeValue(shared, record);
- * ```
- */
-export function sharedGaugeValue(shared: SharedDirectory, record: number): number {
-  const { heap, directory } = shared;
-  const stampOffset = directory.field(record, RecordField.sharedOffset);
-  heap.ensure(stampOffset + 8);
-  const block = seriesCells(shared, record);
-  const epoch = seriesEpoch(shared, record);
-  const slots = heap.slotsHighWater();
-  if (tags.length < slots) {
-    tags = new Float64Array(slots);
-    deltas = new Float64Array(slots);
-  }
-  let value = 0;
-  for (let attempt = 0; attempt < stampRetriesMax; attempt++) {
-    const before = heap.f64[stampOffset / 8];
-    let newest = 0;
-    let copies = 0;
-    value = 0;
-    for (let slot = 0; slot < slots; slot++) {
-      if (!readCopySteady(heap, block, slot, epoch)) continue;
-      if (!readLatestSet(heap, findCopy(heap, block.head, slot) + linkBytes, epoch)) continue;
-      if (setStamp > newest) { // strictly newer: on a tie the lower slot, read first, stays
-        newest = setStamp;
-        value = setValue;
-      }
-      const tag = scratch[tagCell - 1];
-      tags[copies] = tag;
-      // Retagged by its own latest set: only what came after that set, above its base.
-      deltas[copies] = scratch[deltaCell - 1] + scratch[countWord / 2 - 1] - (tag === setStamp ? setBase : 0);
-      copies++;
-    }
-    for (let i = 0; i < copies; i++) if (tags[i] >= newest) value += deltas[i];
-    if (heap.f64[stampOffset / 8] === before) break;
-  }
-  return value;
 }
 
 /**
