@@ -3,6 +3,13 @@ import assert from "node:assert/strict";
 import { Heap } from "../../heap/heap.ts";
 import { withHeap } from "../../../test/support/heap.ts";
 import { Gauge } from "./gauge.ts";
+import { sharedDirectory } from "../../heap/shared_directory.ts";
+import { cellBlockOf } from "../../heap/cells.ts";
+import { findCopy, linkBytes } from "../../heap/copies.ts";
+import { heapStats } from "../../heap/stats.ts";
+import { descriptorOf } from "../metric.ts";
+import { firstSetCell, stampFirst, valueAt } from "./shared.ts";
+import { latestSets } from "./shared_read.ts";
 
 /** Another isolate's view of a shared gauge: its own heap attachment, hence its own writer slot. */
 function writer(path: string, name: string, labelNames: string[] = []): { heap: Heap; gauge: Gauge } {
@@ -68,6 +75,27 @@ test("shared gauge: a writer's incs right after its own set add to it, those bef
   } finally {
     b.heap.close(false);
   }
+}));
+
+test("shared gauge: a set cut off after its first stamp (a killed writer) leaves the set before readable, and the next set takes the same slot", withHeap((heap) => {
+  const g = new Gauge({ name: "sg_cut_set", help: "S.", heap, registers: [] });
+  g.set(5); // this copy's first set: slot 1
+  const shared = sharedDirectory(heap);
+  const listing = shared.directory.list();
+  const metric = listing.metrics.find((record) => descriptorOf(shared, record).name === "sg_cut_set")!;
+  const record = listing.seriesByMetric.get(metric)![0];
+  const copy = findCopy(heap, cellBlockOf(shared.directory, record).head, heap.slot) + linkBytes;
+  const slot0 = copy / 8 + firstSetCell;
+  heap.f64[slot0 + stampFirst] = 1e6; // the second set began in slot 0 and went no further
+  heap.f64[slot0 + valueAt] = 666;
+  const stale = heapStats.staleSlotReads;
+  assert.equal(g.labels().get(), 5);
+  assert.equal(heapStats.staleSlotReads, stale + 1);
+  g.set(7); // overwrites the broken slot 0, never slot 1 (the last whole set)
+  assert.deepEqual(latestSets(shared, record).map(([, value]) => value), [7]);
+  assert.equal(g.labels().get(), 7);
+  g.inc();
+  assert.equal(g.labels().get(), 8);
 }));
 
 test("shared gauge: the int32 count spills into the delta at its limit, exactly", withHeap((heap) => {

@@ -79,6 +79,12 @@ import { badGaugeValue, GaugeChild } from "./child.ts";
 
 /** Whether the seqlock's writer side may use plain stores (heap/cells.ts). */
 const plainStoresOrdered = host.plainStoresOrdered;
+/**
+ * Where plain stores may be reordered (not x86-64), an `Atomics.add` of a real
+ * SharedArrayBuffer between two of them orders them: a full barrier for the CPU and every
+ * JIT. (`Atomics` on the heap's own buffer, not a shared one, may compile to plain accesses.)
+ */
+const storeFence = new Int32Array(new SharedArrayBuffer(4));
 
 /** Data cells of a shared gauge's copy (see the module comment). */
 export const sharedDataCells = 11;
@@ -86,8 +92,12 @@ export const sharedDataCells = 11;
 export const deltaCell = 1;
 export const tagCell = 2;
 export const countWord = 6;
-/** The int32 word after `count`: only a target for `Atomics.store` used as a fence where plain stores may be reordered. */
-const fenceWord = 7;
+/**
+ * The int32 word after `count`: this copy's number of sets, whose parity names the slot
+ * of the latest (only the writer reads it, to choose a slot: an int add, where comparing
+ * the slots' stamps put a load, a compare and a select between one set and the next).
+ */
+const setsWord = 7;
 /**
  * Set slot `k` (0 or 1) is four f64 cells from `firstSetCell + 4k`: `setStamp` as written
  * first, `value`, `setStamp` as written last, and `base`.
@@ -150,12 +160,14 @@ export class SharedGaugeChild extends GaugeChild {
     const stampWord = this.#stamp;
     const stamp = stampWord[0] + stampStep;
     // The slot of the older of this copy's last two sets (0 for none: never set).
-    const cell = f64[firstSetCell + stampLast] <= f64[otherSetCell + stampLast] ? firstSetCell : otherSetCell;
+    const sets = (i32[setsWord] + 1) | 0;
+    const cell = firstSetCell + ((sets & 1) << 2); // the slot the latest set did not use
     f64[cell + stampFirst] = stamp; // readers refuse the slot from here...
-    if (!plainStoresOrdered) Atomics.store(i32, fenceWord, 0);
+    if (!plainStoresOrdered) Atomics.add(storeFence, 0, 0);
     f64[cell + valueAt] = value;
-    if (!plainStoresOrdered) Atomics.store(i32, fenceWord, 0);
+    if (!plainStoresOrdered) Atomics.add(storeFence, 0, 0);
     f64[cell + stampLast] = stamp; // ...to here, where its two stamps agree again
+    i32[setsWord] = sets; // after the slot: a writer killed in a set leaves the next set the same broken slot
     stampWord[0] = stamp;
   }
 
@@ -210,10 +222,10 @@ export class SharedGaugeChild extends GaugeChild {
     const i32 = this.#i32;
     const f64 = this.#f64;
     const stamp = this.#stamp[0];
-    const cell = f64[firstSetCell + stampLast] >= f64[otherSetCell + stampLast] ? firstSetCell : otherSetCell; // its latest set
+    const cell = firstSetCell + ((i32[setsWord] & 1) << 2); // its latest set
     if (f64[cell + stampLast] !== stamp) return false;
     f64[cell + baseAt] = f64[deltaCell] + i32[countWord];
-    if (!plainStoresOrdered) Atomics.store(i32, fenceWord, 0); // the base before the tag
+    if (!plainStoresOrdered) Atomics.add(storeFence, 0, 0); // the base before the tag
     f64[tagCell] = stamp;
     return true;
   }
