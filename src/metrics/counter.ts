@@ -96,6 +96,19 @@ export class CounterChild {
 
   /** Adds `value` (default 1); it must be finite and >= 0. */
   inc(value = 1): void {
+    const i32 = this.#i32;
+    if (value === 1 && i32[0] === this.#epoch[0]) { // the unit step of a current copy: one Int32Array add
+      const next = i32[countWord] + 1;
+      if (next !== countMax) {
+        i32[countWord] = next;
+        return;
+      }
+    }
+    this.#incSlow(value);
+  }
+
+  /** {@link inc} of another value, in a new epoch, or with `count` at its limit. */
+  #incSlow(value: number): void {
     if (value !== 1 && (typeof value !== "number" || !(value >= 0 && value < Infinity))) throw badIncrement(this.#name, value);
     const i32 = this.#i32;
     if (i32[0] !== this.#epoch[0]) this.cells.renew();
