@@ -3,9 +3,12 @@
 //
 // Budget (the package carries the prebuilt libraries of all six targets, stripped, 64-105 KB
 // each; measured at 343 KB packed, 982 KB unpacked, 123 files; after the storage, undo-log,
-// damage-check and gauge-folder modules, 517,142 B packed, 1,457,125 B unpacked, 185 files):
-// packed at most 512 KiB, unpacked at most 1.5 MiB, at most 224 files (a .js and a .d.ts per
-// module: one concept per file, so the count follows the modules, not their size).
+// damage-check and gauge-folder modules, 517,142 B packed, 1,457,125 B unpacked, 185 files;
+// after the timers' native clock in all six prebuilds and the shared gauge's reader module,
+// 524,200 B packed, 1,485,049 B unpacked, 187 files): packed at most 544 KiB, unpacked at
+// most 1.5 MiB, at most 224 files (a .js and a .d.ts per module: one concept per file, so
+// the count follows the modules, not their size). What grows it is code and its comments;
+// a test, fixture or source map shipped by mistake is caught by the file list below.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync } from "node:fs";
@@ -13,7 +16,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { cleanEnv, denoBinary, freshProject, mustRun, npmInstall, root } from "./support.mjs";
 
-const budget = { packedBytes: 512 * 1024, unpackedBytes: 1536 * 1024, files: 224 };
+const budget = { packedBytes: 544 * 1024, unpackedBytes: 1536 * 1024, files: 224 };
 
 const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--ignore-scripts", "--json"], {
   cwd: root,
