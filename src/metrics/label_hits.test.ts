@@ -76,3 +76,25 @@ test("LabelHits remembers only exact paths: the normalized string, a number whos
   assert.equal(hits.byObject({ a: "x", c: 1 }), undefined, "an extra key is the slow path's to judge");
   assert.throws(() => new LabelHits([]), RangeError);
 });
+
+test("paths of many values at every level find their children; NaN and -0 name theirs as a Map does", () => {
+  const hits = new LabelHits<string>(["route", "status"]);
+  const routes = Array.from({ length: 20 }, (_, i) => `/r${i}`);
+  const statuses: unknown[] = [200, 201, 304, 404, 500, NaN, -0, "x", 7, 8, 9];
+  for (const route of routes) {
+    for (const status of statuses) hits.remember([route, status], [route, String(status)], `${route} ${String(status)}`);
+  }
+  for (const route of routes) {
+    for (const status of statuses) {
+      assert.equal(hits.byValues([route, status]), `${route} ${String(status)}`);
+      assert.equal(hits.byObject({ route, status }), `${route} ${String(status)}`);
+    }
+    assert.equal(hits.byValues([route, 0]), `${route} 0`, "0 finds -0's path");
+    assert.equal(hits.byValues([route, 202]), undefined);
+  }
+  assert.equal(hits.byValues(["/r99", 200]), undefined);
+  const small = new LabelHits<string>(["k"]);
+  small.remember(["a"], ["a"], "A");
+  small.remember(["a"], ["a"], "A again"); // a path set twice keeps one key
+  assert.equal(small.byObject({ k: "a" }), "A again");
+});
