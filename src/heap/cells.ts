@@ -57,6 +57,7 @@
  */
 
 import { arenaReserve } from "./arena.ts";
+import { loadBarrier } from "./barriers.ts";
 import { checkCopy, findCopy, linkBytes, pushCopy } from "./copies.ts";
 import { Directory, RecordField } from "./directory.ts";
 import { type Heap, onSlotAdopted } from "./heap.ts";
@@ -252,10 +253,12 @@ export function readSlot(
         heapStats.staleSlotReads++;
         return found === Undone.values;
       }
+      loadBarrier(); // the data after the sequence word and before it again, whatever the JIT makes of Atomics on a non-shared buffer
       for (let i = 0; i < dataCells; i++) {
         const cell = base / 8 + controlCells + i;
         scratch[i] = intCells !== undefined && intCells[i] === 1 ? i32[cell * 2] : f64[cell];
       }
+      loadBarrier();
       if (Atomics.load(i32, control + 1) === before && Atomics.load(i32, control) === epoch) return true;
     }
     if (!heap.slotIsLive(slot)) {

@@ -71,6 +71,7 @@
  * @module
  */
 
+import { fullBarrier } from "../../heap/barriers.ts";
 import type { WriterCells } from "../../heap/cells.ts";
 import { RecordField } from "../../heap/directory.ts";
 import type { SharedDirectory } from "../../heap/shared_directory.ts";
@@ -79,12 +80,6 @@ import { badGaugeValue, GaugeChild } from "./child.ts";
 
 /** Whether the seqlock's writer side may use plain stores (heap/cells.ts). */
 const plainStoresOrdered = host.plainStoresOrdered;
-/**
- * Where plain stores may be reordered (not x86-64), an `Atomics.add` of a real
- * SharedArrayBuffer between two of them orders them: a full barrier for the CPU and every
- * JIT. (`Atomics` on the heap's own buffer, not a shared one, may compile to plain accesses.)
- */
-const storeFence = new Int32Array(new SharedArrayBuffer(4));
 
 /** Data cells of a shared gauge's copy (see the module comment). */
 export const sharedDataCells = 11;
@@ -163,9 +158,9 @@ export class SharedGaugeChild extends GaugeChild {
     const sets = (i32[setsWord] + 1) | 0;
     const cell = firstSetCell + ((sets & 1) << 2); // the slot the latest set did not use
     f64[cell + stampFirst] = stamp; // readers refuse the slot from here...
-    if (!plainStoresOrdered) Atomics.add(storeFence, 0, 0);
+    if (!plainStoresOrdered) fullBarrier();
     f64[cell + valueAt] = value;
-    if (!plainStoresOrdered) Atomics.add(storeFence, 0, 0);
+    if (!plainStoresOrdered) fullBarrier();
     f64[cell + stampLast] = stamp; // ...to here, where its two stamps agree again
     i32[setsWord] = sets; // after the slot: a writer killed in a set leaves the next set the same broken slot
     stampWord[0] = stamp;
@@ -225,7 +220,7 @@ export class SharedGaugeChild extends GaugeChild {
     const cell = firstSetCell + ((i32[setsWord] & 1) << 2); // its latest set
     if (f64[cell + stampLast] !== stamp) return false;
     f64[cell + baseAt] = f64[deltaCell] + i32[countWord];
-    if (!plainStoresOrdered) Atomics.add(storeFence, 0, 0); // the base before the tag
+    if (!plainStoresOrdered) fullBarrier(); // the base before the tag
     f64[tagCell] = stamp;
     return true;
   }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { loadBarrier } from "../../heap/barriers.ts";
 import { type CellBlock, readSlot } from "../../heap/cells.ts";
 import { findCopy, linkBytes } from "../../heap/copies.ts";
 import type { Heap } from "../../heap/heap.ts";
@@ -55,29 +56,23 @@ function readCopySteady(heap: Heap, block: CellBlock, slot: number, epoch: numbe
   return true;
 }
 
-/**
- * What `readSetSlot` orders its loads with: an `Atomics.load` of a real SharedArrayBuffer
- * is a barrier no JIT moves a load across. The heap's own buffer is not shared (an FFI
- * mapping), and an engine may compile `Atomics` on it as plain accesses, so it cannot
- * be that barrier.
- */
-const loadFence = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Reads set slot `cell` (an f64 index) into `setValue`, `setStamp` and `setBase`, in the
  * reverse of the order the writer writes it (module comment): the slot is whole when its
  * first-written stamp, loaded last, equals its last-written stamp, loaded first. Each
- * double is one 8-byte load (never torn); fences keep them in that order and keep a JIT
- * from merging them with the loads of an earlier try. Returns whether the slot was whole.
+ * double is one 8-byte load (never torn); barriers (heap/barriers.ts) keep them in that
+ * order and keep a JIT from merging them with the loads of an earlier try. Returns
+ * whether the slot was whole.
  */
 function readSetSlot(f64: Float64Array, cell: number): boolean {
   const last = f64[cell + stampLast];
-  Atomics.load(loadFence, 0);
+  loadBarrier();
   setValue = f64[cell + valueAt];
   setBase = f64[cell + baseAt];
-  Atomics.load(loadFence, 0);
+  loadBarrier();
   setStamp = f64[cell + stampFirst];
-  Atomics.load(loadFence, 0);
+  loadBarrier();
   return setStamp === last;
 }
 
