@@ -280,6 +280,14 @@ pub const Heap = struct {
     fn unlinkIfLast(heap: *Heap) Error!bool {
         assert(heap.fd >= 0);
         // Converting our read lock to a write lock succeeds only if nobody else holds one.
+        if (try locks.trySet(heap.fd, locks.attach_lock_offset, .write)) {
+            return file.unlinkIfNamed(sys.cwd_fd, heap.path(), heap.identity);
+        }
+        // Handles closing at once (processes exiting together) each see the others' read
+        // locks, and none would be last. So drop ours and try once more: of the handles
+        // closing together, the last to drop its read lock finds none left and unlinks; a
+        // handle still attached keeps its lock, and with it the file.
+        _ = try locks.trySet(heap.fd, locks.attach_lock_offset, .unlock);
         if (!try locks.trySet(heap.fd, locks.attach_lock_offset, .write)) return false;
         return file.unlinkIfNamed(sys.cwd_fd, heap.path(), heap.identity);
     }
