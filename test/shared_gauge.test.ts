@@ -21,8 +21,8 @@ import { Heap } from "../src/heap/heap.ts";
 import { Gauge } from "../src/metrics/gauge.ts";
 import { stampStep } from "../src/metrics/gauge/shared.ts";
 import { latestSets } from "../src/metrics/gauge/shared_read.ts";
-import { descriptorOf } from "../src/metrics/metric.ts";
 import { sharedDirectory } from "../src/heap/shared_directory.ts";
+import { firstSeriesRecord } from "./support/heap.ts";
 import { type Child, runtimes, spawnFixture, temporaryHeapPath } from "./support/runtimes.ts";
 
 const iterations = Number(process.env.MPMETRICS_SHARED_GAUGE_ITERATIONS ?? 200_000);
@@ -122,11 +122,7 @@ test("Bun, Deno and Node writers setting: every read of the set slots pairs a se
   try {
     const gauges = runtimes.map((_, writer) => gauge(heap, `mp_shared_latch_${writer}`));
     const shared = sharedDirectory(heap);
-    const listing = shared.directory.list();
-    const series = gauges.map((g) => {
-      const metric = listing.metrics.find((record) => descriptorOf(shared, record).name === g.name)!;
-      return listing.seriesByMetric.get(metric)![0];
-    });
+    const series = gauges.map((g) => firstSeriesRecord(shared, g.name));
     const sets = iterations * 50; // a few tens of ms of back-to-back sets per writer
     const children = await startWriters(path, "latch", { ITERATIONS: String(sets) });
     let reads = 0;

@@ -2,6 +2,8 @@
 
 import { Heap, type HeapOptions } from "../../src/heap/heap.ts";
 import { Registry } from "../../src/metrics/registry.ts";
+import type { SharedDirectory } from "../../src/heap/shared_directory.ts";
+import { descriptorOf } from "../../src/metrics/metric.ts";
 import { temporaryHeapPath } from "./runtimes.ts";
 
 /** Options of {@link withHeap}. */
@@ -36,4 +38,21 @@ export function withHeap(
       cleanup();
     }
   };
+}
+
+/**
+ * The record of the first series of the metric named `name` in a heap's directory, for
+ * tests that look at a series' cells directly.
+ *
+ * @example
+ * ```ts
+ * const record = firstSeriesRecord(sharedDirectory(heap), "jobs_in_flight");
+ * ```
+ */
+export function firstSeriesRecord(shared: SharedDirectory, name: string): number {
+  const listing = shared.directory.list();
+  const metric = listing.metrics.find((record) => descriptorOf(shared, record).name === name);
+  const series = metric === undefined ? undefined : listing.seriesByMetric.get(metric);
+  if (series === undefined || series.length === 0) throw new Error(`No series of a metric named ${name} in heap ${shared.heap.path}`);
+  return series[0];
 }

@@ -1,13 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Heap } from "../../heap/heap.ts";
-import { withHeap } from "../../../test/support/heap.ts";
+import { firstSeriesRecord, withHeap } from "../../../test/support/heap.ts";
 import { Gauge } from "./gauge.ts";
 import { sharedDirectory } from "../../heap/shared_directory.ts";
 import { cellBlockOf } from "../../heap/cells.ts";
 import { findCopy, linkBytes } from "../../heap/copies.ts";
 import { heapStats } from "../../heap/stats.ts";
-import { descriptorOf } from "../metric.ts";
 import { firstSetCell, stampFirst, valueAt } from "./shared.ts";
 import { latestSets } from "./shared_read.ts";
 
@@ -81,9 +80,7 @@ test("shared gauge: a set cut off after its first stamp (a killed writer) leaves
   const g = new Gauge({ name: "sg_cut_set", help: "S.", heap, registers: [] });
   g.set(5); // this copy's first set: slot 1
   const shared = sharedDirectory(heap);
-  const listing = shared.directory.list();
-  const metric = listing.metrics.find((record) => descriptorOf(shared, record).name === "sg_cut_set")!;
-  const record = listing.seriesByMetric.get(metric)![0];
+  const record = firstSeriesRecord(shared, "sg_cut_set");
   const copy = findCopy(heap, cellBlockOf(shared.directory, record).head, heap.slot) + linkBytes;
   const slot0 = copy / 8 + firstSetCell;
   heap.f64[slot0 + stampFirst] = 1e6; // the second set began in slot 0 and went no further

@@ -13,11 +13,11 @@
  *   slot never set), the `value`, the `setStamp` again, and a `base` (below).
  *
  * The algorithm.
- * - `set(v)`: `s = stamp + 0.5` (a plain load; see `stampStep`); into the slot of this
- *   copy's older set (the lower second stamp), write the first stamp `s`, then `v`, then
- *   the second stamp `s`; then `stamp = s`. Plain stores in that order, with an
- *   `Atomics.store` between them where the runtime does not promise that plain stores
- *   reach other processes in program order. A slot whose two stamps differ is being
+ * - `set(v)`: `s = stamp + 0.5` (a plain load; see `stampStep`); into the slot the
+ *   copy's latest set did not use (the parity of its count of sets names it), write the
+ *   first stamp `s`, then `v`, then the second stamp `s`; then `stamp = s`. Plain stores
+ *   in that order, with a full barrier (heap/barriers.ts) between them where the runtime
+ *   does not promise that plain stores reach other processes in program order. A slot whose two stamps differ is being
  *   written (or its writer stopped or died in it), and the other slot holds this
  *   writer's previous set, whole: a reader reads a slot in reverse order (second stamp,
  *   value, first stamp) and takes the newer of the two only when both are whole, or the
@@ -154,7 +154,6 @@ export class SharedGaugeChild extends GaugeChild {
     const f64 = this.#f64;
     const stampWord = this.#stamp;
     const stamp = stampWord[0] + stampStep;
-    // The slot of the older of this copy's last two sets (0 for none: never set).
     const sets = (i32[setsWord] + 1) | 0;
     const cell = firstSetCell + ((sets & 1) << 2); // the slot the latest set did not use
     f64[cell + stampFirst] = stamp; // readers refuse the slot from here...
