@@ -19,7 +19,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Heap } from "../src/heap/heap.ts";
 import { Gauge } from "../src/metrics/gauge.ts";
-import { stampStep } from "../src/metrics/gauge/shared.ts";
+import { sharedLayout } from "../src/metrics/gauge/shared.ts";
 import { latestSets } from "../src/metrics/gauge/shared_read.ts";
 import { sharedDirectory } from "../src/heap/shared_directory.ts";
 import { firstSeriesRecord } from "./support/heap.ts";
@@ -132,7 +132,7 @@ test("Bun, Deno and Node writers setting: every read of the set slots pairs a se
       series.forEach((record, writer) => {
         for (const [slot, value, stamp] of latestSets(shared, record)) {
           reads++;
-          assert.equal(stamp, value * stampStep, `writer ${writer} (slot ${slot}): value ${value} read with stamp ${stamp}`);
+          assert.equal(stamp, value * sharedLayout.stampStep, `writer ${writer} (slot ${slot}): value ${value} read with stamp ${stamp}`);
           if (value === 0) continue;
           assert.ok(value >= last[writer], `writer ${writer}: set ${value} read after set ${last[writer]}`);
           if (value < sets) midRun++;

@@ -52,7 +52,6 @@
  */
 
 import { reserveCellsLocked, sumSlots, type WriterCells } from "../heap/cells.ts";
-import { doubleTarget, intTarget } from "../heap/undo_log.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { BucketSnapshot, ExemplarSnapshot, HistogramFamily, HistogramSeries } from "../exposition/snapshot.ts";
 import { allocExemplarsLocked, encodeExemplarLabels, ExemplarWriter, exemplarSlotBytes, isExemplarForm, readExemplar } from "./exemplar.ts";
@@ -96,7 +95,8 @@ export const defaultBuckets: readonly number[] = Object.freeze([0.005, 0.01, 0.0
  * const search = bounds.length <= linearSearchMax ? "linear" : "binary";
  * ```
  */
-export const linearSearchMax = 24;
+const linearSearch = 24;
+export const linearSearchMax = linearSearch;
 /**
  * Most finite bucket bounds a histogram may have (its descriptor must fit a directory record).
  *
@@ -308,7 +308,7 @@ export class HistogramChild {
     const bounds = this.#bounds;
     const n = bounds.length;
     let bucket = 0;
-    if (n <= linearSearchMax) {
+    if (n <= linearSearch) {
       while (bucket < n && !(value <= bounds[bucket])) bucket++;
     } else bucket = bucketIndex(bounds, value);
     const cells = this.cells;
@@ -320,8 +320,9 @@ export class HistogramChild {
     const inInt = i32[word] + 1 < countMax;
     const overflow = this.#overflowCell + bucket;
     const sum = this.#sumCell;
-    if (inInt) cells.beginWrite(intTarget(bucket + 1), i32[word], doubleTarget(sum), f64[sum]);
-    else cells.beginWrite(doubleTarget(overflow), f64[overflow], doubleTarget(sum), f64[sum]);
+    // Entry targets as undo_log.ts's intTarget and doubleTarget make them, written out.
+    if (inInt) cells.beginWrite(word | 1, i32[word], sum << 1, f64[sum]);
+    else cells.beginWrite(overflow << 1, f64[overflow], sum << 1, f64[sum]);
     if (i32[0] !== this.#epoch[0]) cells.renew(); // inside the write: readers see the zeroing and this update at once
     if (inInt) i32[word] += 1; // (after a renew: from 0, still below countMax)
     else f64[overflow] += 1;

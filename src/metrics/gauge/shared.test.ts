@@ -7,8 +7,10 @@ import { sharedDirectory } from "../../heap/shared_directory.ts";
 import { cellBlockOf } from "../../heap/cells.ts";
 import { findCopy, linkBytes } from "../../heap/copies.ts";
 import { heapStats } from "../../heap/stats.ts";
-import { firstSetCell, stampFirst, valueAt } from "./shared.ts";
+import { sharedLayout } from "./shared.ts";
 import { latestSets } from "./shared_read.ts";
+
+const { firstSetCell, stampFirst, valueAt } = sharedLayout;
 
 /** Another isolate's view of a shared gauge: its own heap attachment, hence its own writer slot. */
 function writer(path: string, name: string, labelNames: string[] = []): { heap: Heap; gauge: Gauge } {

@@ -13,7 +13,10 @@ import { heapStats } from "../../heap/stats.ts";
 import { RecordField } from "../../heap/directory.ts";
 import type { SharedDirectory } from "../../heap/shared_directory.ts";
 import { seriesCells, seriesEpoch } from "../metric.ts";
-import { baseAt, countWord, deltaCell, firstSetCell, intCells, otherSetCell, seqlockedCells, sharedDataCells, stampFirst, stampLast, tagCell, valueAt } from "./shared.ts";
+import { sharedDataCells, sharedLayout } from "./shared.ts";
+
+// Local constants, as the writer keeps them (shared.ts).
+const { baseAt, countWord, deltaCell, firstSetCell, intCells, otherSetCell, seqlockedCells, stampFirst, stampLast, tagCell, valueAt } = sharedLayout;
 
 /** Per-slot tags and deltas of one read (grown to the slot count; reads are not reentrant). */
 let tags = new Float64Array(64);
