@@ -20,6 +20,7 @@ import { linkBytes } from "./copies.ts";
 import { Directory, RecordField } from "./directory.ts";
 import { Heap } from "./heap.ts";
 import { heapUsage } from "./usage.ts";
+import { retiredEpoch } from "./epochs.ts";
 
 interface ArenaState {
   readonly chunkOffset: number;
@@ -109,9 +110,10 @@ test("an adopted slot continues the dead writer's copies and arena chunk: counts
 test("a writer that first touches a series after a reset or a removal counts from zero in the current epoch", { timeout: 120_000 }, async () => {
   const { path, cleanup } = temporaryHeapPath();
   const heap = Heap.open({ path, mode: "create", writerSlotsMax: 16 });
+  let holder: ReturnType<typeof spawnFixture> | undefined;
   try {
     const [a, , c] = writers();
-    const holder = spawnFixture(a, "arena_writer", { MPMETRICS_HEAP: path, SERIES: "3", INC: "5", HOLD: "1" }, { stdin: true });
+    holder = spawnFixture(a, "arena_writer", { MPMETRICS_HEAP: path, SERIES: "3", INC: "5", HOLD: "1" }, { stdin: true });
     assert.equal(stateOf(await holder.waitForLine("STATE ")).slot, 1);
     const registry = new Registry(Registry.PROMETHEUS_CONTENT_TYPE, { heap });
     const counter = new Counter({ name: "arena", help: "Arena test.", labelNames: ["id"], heap, registers: [] });
@@ -129,7 +131,7 @@ test("a writer that first touches a series after a reset or a removal counts fro
 
     const [id0] = seriesRecords(heap);
     const epoch = new Directory(heap).loadField(id0, RecordField.epoch) | 0;
-    assert.deepEqual(copiesOf(heap, id0).map(({ slot, epoch }) => ({ slot, epoch })), [{ slot: 2, epoch }, { slot: 1, epoch: epoch - 1 }]);
+    assert.deepEqual(copiesOf(heap, id0).map(({ slot, epoch }) => ({ slot, epoch })), [{ slot: 2, epoch }, { slot: 1, epoch: retiredEpoch }], "the reset retired the first writer's copy (heap/epochs.ts)");
 
     counter.remove("id1");
     const again = stateOf(await runFixture(c, "arena_writer", { MPMETRICS_HEAP: path, SERIES: "2", INC: "1" }));
@@ -138,6 +140,7 @@ test("a writer that first touches a series after a reset or a removal counts fro
     holder.process.stdin!.end();
     assert.equal((await holder.exited).code, 0);
   } finally {
+    holder?.process.kill(); // a failed assertion leaves it holding: it would keep the test process alive
     heap.close();
     cleanup();
   }

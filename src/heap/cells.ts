@@ -29,8 +29,9 @@
  *   directory record; `reset()` and `remove()` raise it. A reader counts a copy only if
  *   its epoch equals the series'. A writer compares the two before each update and, when
  *   they differ, zeroes its own data cells and then publishes the new epoch
- *   ({@link WriterCells.renew}). So a reset is one atomic add, and no process ever writes
- *   another's cells. A new copy is published one epoch behind the series (it holds
+ *   ({@link WriterCells.renew}). A reset also retires the copies it left behind, so that
+ *   a writer may compare its copy's word 0 with the epoch it last published instead
+ *   (epochs.ts has that algorithm). No process ever writes another's data cells. A new copy is published one epoch behind the series (it holds
  *   nothing yet, and readers skip it): its first update renews it like any copy after a
  *   reset, at the epoch current then, which also revives a removed series. So a writer
  *   that first touches a series after a reset counts from zero in the current epoch.
@@ -60,6 +61,7 @@ import { arenaReserve } from "./arena.ts";
 import { loadBarrier } from "./barriers.ts";
 import { checkCopy, findCopy, linkBytes, pushCopy } from "./copies.ts";
 import { Directory, RecordField } from "./directory.ts";
+import { raiseEpoch } from "./epochs.ts";
 import { type Heap, onSlotAdopted } from "./heap.ts";
 import { HeapError, host } from "../native/index.ts";
 import { heapStats } from "./stats.ts";
@@ -134,6 +136,8 @@ export class WriterCells {
   /** Byte offset of this copy. */
   readonly offset: number;
   readonly #onRenew: () => void;
+  readonly #heap: Heap;
+  readonly #head: number;
 
   constructor(heap: Heap, block: CellBlock, seriesEpoch: Int32Array, onRenew: () => void = () => {}) {
     if (!(block.count > controlCells && block.count <= dataCellsMax + controlCells)) {
@@ -149,17 +153,74 @@ export class WriterCells {
     this.i32 = heap.int32View(offset, block.count * 2);
     this.seriesEpoch = seriesEpoch;
     this.#onRenew = onRenew;
+    this.#heap = heap;
+    this.#head = block.head;
   }
 
   /**
    * Moves this copy to the series' current epoch: zeroes the data cells, then publishes
-   * the epoch, so a reader that sees the new epoch sees the zeroes too.
+   * the epoch, so a reader that sees the new epoch sees the zeroes too. The publication is
+   * a CAS from the word read before, retried when a reset retired the copy in between
+   * (epochs.ts), so a renew never publishes an epoch a reset has left. Returns the epoch.
    */
-  renew(): void {
+  renew(): number {
     if ((this.i32[1] & 1) === 1) this.undo.saveAll(this.i32); // inside a write: readers of the interrupted update need the whole copy
-    this.f64.fill(0, controlCells);
-    Atomics.store(this.i32, 0, Atomics.load(this.seriesEpoch, 0));
-    this.#onRenew();
+    const i32 = this.i32;
+    for (;;) {
+      const held = Atomics.load(i32, 0);
+      const epoch = Atomics.load(this.seriesEpoch, 0);
+      this.f64.fill(0, controlCells);
+      if (Atomics.compareExchange(i32, 0, held, epoch) === held) {
+        this.#onRenew();
+        return epoch;
+      }
+    }
+  }
+
+  /**
+   * Makes this copy current (renews it when a reset or removal left it behind) and
+   * returns its epoch: what a child may compare word 0 of the copy with, instead of the
+   * series' epoch word, until a reset retires the copy (epochs.ts).
+   *
+   * @example
+   * ```ts
+   * let kept = cells.current();
+   * if (cells.i32[0] !== kept) kept = cells.current(); // before each update
+   * ```
+   */
+  current(): number {
+    const held = Atomics.load(this.i32, 0);
+    return held === Atomics.load(this.seriesEpoch, 0) ? held : this.renew();
+  }
+
+  /**
+   * The epoch a new child keeps before its first update (which then makes the copy
+   * current, as {@link current} does): the copy's own when it is current, else a value
+   * its word 0 does not hold and that is not `retiredEpoch`. Unlike `current()` it
+   * changes nothing, so binding a child does not revive a removed series.
+   *
+   * @example
+   * ```ts
+   * let kept = cells.firstKept();
+   * ```
+   */
+  firstKept(): number {
+    const held = Atomics.load(this.i32, 0);
+    if (held === Atomics.load(this.seriesEpoch, 0)) return held;
+    return held === 0 ? 1 : 0;
+  }
+
+  /**
+   * Raises the series' epoch from `from` to the next and retires its copies left behind,
+   * unless another process raised it first (epochs.ts); returns whether this call raised it.
+   *
+   * @example
+   * ```ts
+   * if (cells.raiseEpochFrom(cells.i32[0])) resetCreated();
+   * ```
+   */
+  raiseEpochFrom(from: number): boolean {
+    return raiseEpoch(this.#heap, this.#head, this.seriesEpoch, from);
   }
 
   /**

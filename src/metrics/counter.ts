@@ -83,7 +83,12 @@ export class CounterChild {
   readonly #name: string;
   readonly #f64: Float64Array;
   readonly #i32: Int32Array;
-  readonly #epoch: Int32Array;
+  /**
+   * The epoch this child last made its copy current at (`cells.current()`): the fast path
+   * compares the copy's word 0 with it, where the series' epoch word is a second typed
+   * array to load (heap/epochs.ts: a reset retires the copy, which then differs).
+   */
+  #kept: number;
 
   constructor(name: string, cells: WriterCells, exemplarOffset = 0) {
     this.#name = name;
@@ -91,13 +96,13 @@ export class CounterChild {
     this.exemplarOffset = exemplarOffset;
     this.#f64 = cells.f64;
     this.#i32 = cells.i32;
-    this.#epoch = cells.seriesEpoch;
+    this.#kept = cells.firstKept();
   }
 
   /** Adds `value` (default 1); it must be finite and >= 0. */
   inc(value = 1): void {
     const i32 = this.#i32;
-    if (value === 1 && i32[0] === this.#epoch[0]) { // the unit step of a current copy: one Int32Array add
+    if (value === 1 && i32[0] === this.#kept) { // the unit step of a current copy: one Int32Array add
       const next = i32[countWord] + 1;
       if (next !== countMax) {
         i32[countWord] = next;
@@ -111,7 +116,7 @@ export class CounterChild {
   #incSlow(value: number): void {
     if (value !== 1 && (typeof value !== "number" || !(value >= 0 && value < Infinity))) throw badIncrement(this.#name, value);
     const i32 = this.#i32;
-    if (i32[0] !== this.#epoch[0]) this.cells.renew();
+    if (i32[0] !== this.#kept) this.#kept = this.cells.current();
     if (value === 1) {
       const next = i32[countWord] + 1;
       if (next < countMax) {
@@ -124,7 +129,7 @@ export class CounterChild {
 
   /** This isolate's share of the value (the scrape sums every process's). */
   get ownValue(): number {
-    return this.#i32[0] === this.#epoch[0] ? this.#f64[totalCell] + this.#i32[countWord] : 0;
+    return this.#i32[0] === this.cells.seriesEpoch[0] ? this.#f64[totalCell] + this.#i32[countWord] : 0;
   }
 }
 

@@ -340,7 +340,7 @@ export class HistogramChild {
   #resetThenCount(bucket: number, value: number, native: NativeBinding): void {
     const cells = this.cells;
     const mine = this.#i32[0];
-    if (Atomics.compareExchange(this.#epoch, 0, mine, mine + 1) === mine) native.resetCreated(Date.now());
+    if (cells.raiseEpochFrom(mine)) native.resetCreated(Date.now()); // and retires the other copies (heap/epochs.ts)
     cells.renew(); // logs the whole copy first (a pre-image): the stores below need no entries
     const word = (bucket + 1) * 2;
     this.#i32[word] += 1;

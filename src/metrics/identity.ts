@@ -42,6 +42,7 @@
  * @module
  */
 
+import { raiseSeriesEpoch } from "../heap/epochs.ts";
 import type { Heap } from "../heap/heap.ts";
 import { keyBytesMax, RecordField, RecordKind, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { SharedDirectory } from "../heap/shared_directory.ts";
@@ -243,7 +244,7 @@ function removeEverySeriesLocked(shared: SharedDirectory, metricRecord: number):
   const series = directory.list().seriesByMetric.get(metricRecord) ?? [];
   for (const record of series) {
     directory.setFlags(record, SeriesFlag.removed);
-    directory.addToField(record, RecordField.epoch, 1);
+    raiseSeriesEpoch(directory, record);
     directory.setCreatedMs(record, now);
   }
   return series;

@@ -12,6 +12,7 @@
 import type { Heap } from "../heap/heap.ts";
 import { defaultHeap } from "../heap/default_heap.ts";
 import { type CellBlock, cellBlockOf, WriterCells } from "../heap/cells.ts";
+import { raiseSeriesEpoch } from "../heap/epochs.ts";
 import { type DirectoryListing, RecordField, RecordKind, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import { type SharedDirectory, sharedDirectory } from "../heap/shared_directory.ts";
 import type { FamilySnapshot, LabelPairs, MetricType } from "../exposition/snapshot.ts";
@@ -437,7 +438,7 @@ export abstract class Metric<T extends string, Child> {
    * also zero those.
    */
   protected resetSeries(record: number, unixMs: number): void {
-    this.shared.directory.addToField(record, RecordField.epoch, 1);
+    raiseSeriesEpoch(this.shared.directory, record);
     this.shared.directory.setCreatedMs(record, unixMs);
   }
 

@@ -38,6 +38,7 @@
  * @module
  */
 
+import { raiseSeriesEpoch } from "../heap/epochs.ts";
 import { type CellBlock, reserveCellsLocked, readSlot, type WriterCells } from "../heap/cells.ts";
 import type { Heap } from "../heap/heap.ts";
 import { host } from "../native/index.ts";
@@ -270,7 +271,7 @@ function readSummaryFamily(source: FamilySource): SummaryFamily {
     if (settings.pruneAgedBuckets && windowCount === 0) {
       // prom-client drops such a series, and its count starts again: remove it (see metric.ts).
       directory.setFlags(record, SeriesFlag.removed);
-      directory.addToField(record, RecordField.epoch, 1);
+      raiseSeriesEpoch(directory, record);
       directory.setCreatedMs(record, Date.now());
       continue;
     }

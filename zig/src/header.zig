@@ -8,12 +8,14 @@ const mutex_ = @import("mutex.zig");
 const assert = std.debug.assert;
 
 pub const magic: [8]u8 = "MPMHEAP1".*;
-/// 4: a shared gauge's copy holds two set slots behind a latch (src/metrics/gauge/shared.ts)
+/// 5: a reset or removal retires the series' copies it leaves behind (word 0 of each set to
+/// a reserved epoch, src/heap/epochs.ts), so writers may compare their copy's epoch with the
+/// one they last published. 4: a shared gauge's copy holds two set slots behind a latch (src/metrics/gauge/shared.ts)
 /// instead of one set under the copy's seqlock. 3: series cells are per-writer copies on lists in per-slot arenas (src/heap/cells.ts),
 /// the slot table's reserved word is the slot's arena chunk, and directory records (the
 /// layer above) carry a checksum of their immutable part; 2 held every slot's cells in
 /// fixed stripes. 2: the heap lock is mutex.zig's own lock (1: a pthread mutex).
-pub const format_version: u32 = 4;
+pub const format_version: u32 = 5;
 pub const header_size_bytes: u32 = 4096;
 /// Unclaimed slots cost only their 16-byte slot-table entry (cells are allocated by the
 /// writers that touch a series), so the limit is set by hosts, not by memory: 4096 is a

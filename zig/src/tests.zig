@@ -134,7 +134,7 @@ test "create, attach, share memory, close" {
     const h2 = headerOf(@intCast(second));
     try testing.expect(h1 != h2); // two mappings of one file
     try testing.expectEqualSlices(u8, "MPMHEAP1", &h2.magic);
-    try testing.expectEqual(@as(u32, 4), h2.format_version);
+    try testing.expectEqual(@as(u32, 5), h2.format_version);
     try testing.expectEqual(@as(u32, 8), h2.writer_slots_max);
     try testing.expectEqual(@as(u64, 16 * 1024 * 1024), h2.size_max_bytes);
     // size_initial_bytes rounded up to pages; the cursor starts after the slot table.
@@ -221,7 +221,7 @@ test "files that are not usable heaps get exact statuses" {
     try writeFile(empty, "", 0o600);
     try testing.expectEqual(neg(.not_a_heap), lib.mp_heap_open(empty, mode_attach, 0, 0, 0));
     const short = dir.file(&buffer, "short");
-    try writeFile(short, "MPMHEAP1\x04\x00\x00\x00", 0o600);
+    try writeFile(short, "MPMHEAP1\x05\x00\x00\x00", 0o600);
     try testing.expectEqual(neg(.truncated), lib.mp_heap_open(short, mode_attach, 0, 0, 0));
     const world = dir.file(&buffer, "world");
     try makeClosedHeap(world);
