@@ -36,6 +36,7 @@ import {
   seriesEpoch,
   seriesLabels,
 } from "./metric.ts";
+import type { LabelHits } from "./label_hits.ts";
 import { badIncrement } from "./validate.ts";
 
 /**
@@ -183,6 +184,8 @@ export class Counter<T extends string = string> extends Metric<T, CounterChild> 
   /** Whether this counter keeps exemplars. */
   readonly enableExemplars: boolean;
   readonly #exemplars: ExemplarWriter | undefined;
+  /** The label hit cache, in a field of this class (see `labelHits` in metric.ts). */
+  readonly #hits: LabelHits<CounterChild> | undefined;
 
   constructor(config: CounterConfiguration<T>) {
     super(
@@ -191,6 +194,7 @@ export class Counter<T extends string = string> extends Metric<T, CounterChild> 
     );
     this.enableExemplars = config.enableExemplars === true;
     this.#exemplars = this.enableExemplars ? new ExemplarWriter(this.heap) : undefined;
+    this.#hits = this.labelHits;
     if (this.labelNames.length === 0) this.unlabelledChild();
   }
 
@@ -217,7 +221,8 @@ export class Counter<T extends string = string> extends Metric<T, CounterChild> 
       }
       const by = value ?? 1;
       if (typeof by !== "number" || !(by >= 0 && by < Infinity)) throw badIncrement(this.name, by); // before a series is made
-      this.childFor(labelsOrValue as LabelValues<T>).inc(by);
+      const labels = labelsOrValue as LabelValues<T>;
+      (this.#hits?.byObject(labels) ?? this.childFor(labels)).inc(by);
     } else throw badIncrement(this.name, labelsOrValue);
   }
 

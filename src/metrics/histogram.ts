@@ -67,6 +67,7 @@ import {
   seriesLabels,
 } from "./metric.ts";
 import { host } from "../native/index.ts";
+import type { LabelHits } from "./label_hits.ts";
 import { nativeCells, nativeExemplarsMax, NativeOutcome, type NativeSettings } from "./native_buckets.ts";
 import { bindNative, type NativeBinding, NativeSeriesReader, sharedAreaBytes } from "./native_series.ts";
 import { type NativeHistogramOptions, nativeSettingsOf } from "./native_options.ts";
@@ -497,6 +498,8 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
   readonly #exemplars: ExemplarWriter | undefined;
   /** The series without labels, once used (`observe(v)`'s hot path skips the base class's lookup). */
   #plain: HistogramChild | undefined;
+  /** The label hit cache, in a field of this class (see `labelHits` in metric.ts). */
+  readonly #hits: LabelHits<HistogramChild> | undefined;
 
   constructor(config: HistogramConfiguration<T>) {
     const kind = histogramKind(config as HistogramConfiguration<string>);
@@ -506,6 +509,7 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
     this.enableExemplars = config.enableExemplars === true;
     this.native = kind.settings.native;
     this.#exemplars = this.enableExemplars ? new ExemplarWriter(this.heap) : undefined;
+    this.#hits = this.labelHits;
     if (this.labelNames.length === 0) this.#plain = this.unlabelledChild();
   }
 
@@ -527,7 +531,8 @@ export class Histogram<T extends string = string> extends Metric<T, HistogramChi
       if (value === undefined && this.#exemplars !== undefined && isExemplarForm(labelsOrValue)) this.#observeWithExemplar(labelsOrValue as HistogramObservation<T>);
       else {
         if (typeof value !== "number") throw badObservation(this.name, value); // before a series is made
-        this.childFor(labelsOrValue as LabelValues<T>).observe(value);
+        const labels = labelsOrValue as LabelValues<T>;
+        (this.#hits?.byObject(labels) ?? this.childFor(labels)).observe(value);
       }
     } else throw badObservation(this.name, labelsOrValue);
   }

@@ -65,6 +65,7 @@ import {
   sketchLayout,
   sketchNow,
 } from "./quantile_sketch.ts";
+import type { LabelHits } from "./label_hits.ts";
 import { checkNumber } from "./validate.ts";
 
 /** prom-client's default percentiles. */
@@ -316,6 +317,8 @@ export class Summary<T extends string = string> extends Metric<T, SummaryChild> 
   readonly #settings: SummarySettings;
   /** The unlabelled series' child, when the summary has no labels (the hot path of observe(v)). */
   #plain: SummaryChild | undefined;
+  /** The label hit cache, in a field of this class (see `labelHits` in metric.ts). */
+  readonly #hits: LabelHits<SummaryChild> | undefined;
 
   constructor(config: SummaryConfiguration<T>) {
     const settings = summarySettings(config as SummaryConfiguration<string>);
@@ -324,6 +327,7 @@ export class Summary<T extends string = string> extends Metric<T, SummaryChild> 
     this.percentiles = settings.percentiles;
     this.maxAgeSeconds = settings.maxAgeSeconds;
     this.ageBuckets = settings.ageBuckets;
+    this.#hits = this.labelHits;
     if (this.labelNames.length === 0) this.#plain = this.unlabelledChild();
   }
 
@@ -339,7 +343,7 @@ export class Summary<T extends string = string> extends Metric<T, SummaryChild> 
     }
     else if (typeof labelsOrValue === "object" && labelsOrValue !== null) {
       if (typeof value !== "number" || value - value !== 0) throw badObservation(this.name, value); // before a series is made
-      this.childFor(labelsOrValue, value).observe(value);
+      (this.#hits?.byObject(labelsOrValue) ?? this.childFor(labelsOrValue, value)).observe(value);
     } else throw badObservation(this.name, labelsOrValue);
   }
 
