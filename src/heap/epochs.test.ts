@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Heap } from "./heap.ts";
 import { firstSeriesRecord, withHeap } from "../../test/support/heap.ts";
 import { Counter } from "../metrics/counter.ts";
+import { Gauge } from "../metrics/gauge.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { sharedDirectory } from "./shared_directory.ts";
 import { findCopy, linkBytes } from "./copies.ts";
@@ -49,6 +50,28 @@ test("a reset retires every copy left behind; the writer's next update makes its
     assert.equal(heap.i32[before.copyWord], nextEpoch(epoch), "renewed at the series' epoch");
     const { values } = await mine.get();
     assert.deepEqual(values.map((v) => v.value), [2], "only the increments after the reset count");
+  } finally {
+    other.close();
+  }
+}));
+
+test("a shared gauge writer holding its child across a reset elsewhere counts again from zero", withHeap((heap, _registry, path) => {
+  const other = Heap.open({ path, mode: "attach" });
+  try {
+    const mine = new Gauge({ name: "ep_depth", help: "E.", labelNames: ["q"], heap, registers: [] });
+    const theirs = new Gauge({ name: "ep_depth", help: "E.", labelNames: ["q"], heap: other, registers: [] });
+    const held = theirs.labels("a");
+    held.inc();
+    held.inc(2);
+    assert.equal(mine.labels("a").get(), 3);
+    mine.reset();
+    assert.equal(heap.i32[epochs(heap, "ep_depth", other.slot).copyWord], retiredEpoch);
+    held.inc(); // the unit step's fast path finds the copy retired
+    assert.equal(mine.labels("a").get(), 1);
+    mine.reset();
+    held.set(7);
+    held.dec();
+    assert.equal(mine.labels("a").get(), 6);
   } finally {
     other.close();
   }

@@ -13,10 +13,10 @@
  * - So a writer's child may keep the epoch its copy had when the child last made it
  *   current (`WriterCells.current()`, in a JS field) and compare word 0 of its own copy
  *   with that: one load of the typed array the update writes anyway, where comparing
- *   with the series' epoch word loads a second typed array. A counter child does (Node
- *   20, a cached child's `inc()` in bench/mixed: 2.56 against 2.00 ns); the other types
- *   compare with the series' epoch word, which stays correct, as keeping it measured no
- *   faster for them. A retired copy never equals a kept epoch: no series epoch is ever
+ *   with the series' epoch word loads a second typed array. Counter and shared gauge
+ *   children do (Node 20, bench/mixed: a cached counter child's `inc()` 2.56 against 2.00
+ *   ns, a gauge's `inc()` 2.6-2.9 against 2.5); histograms and summaries compare with the
+ *   series' epoch word, which stays correct, as keeping it measured no faster there. A retired copy never equals a kept epoch: no series epoch is ever
  *   `retiredEpoch`. When they differ, the child makes the copy current
  *   (`WriterCells.renew`: zero the data cells, then a CAS of word 0 from what it held to
  *   the series' epoch, retried when a retirement came in between) and keeps the new

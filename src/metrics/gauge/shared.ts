@@ -64,9 +64,10 @@
  * copy starts again from zero on its writer's next update; `stamp` is left as it is (it
  * only has to grow).
  *
- * Cost, counted in stores: `inc()` is an epoch check and a stamp check (four loads) and
- * one Int32Array store; `set(v)` an epoch check, four loads and four stores; the first
- * inc or dec after a writer's own set two more stores.
+ * Cost, counted in stores: `inc()` is an epoch check (its copy's word 0 against the
+ * epoch the child kept, heap/epochs.ts), a stamp check and one Int32Array store; `set(v)`
+ * an epoch check, four loads and four stores; the first inc or dec after a writer's own
+ * set two more stores.
  *
  * @module
  */
@@ -158,7 +159,8 @@ export class SharedGaugeChild extends GaugeChild {
   readonly #cells: WriterCells;
   readonly #f64: Float64Array;
   readonly #i32: Int32Array;
-  readonly #epoch: Int32Array;
+  /** The epoch this child last made its copy current at: its copy's word 0 is compared with it (heap/epochs.ts). */
+  #kept: number;
   /** The series' stamp word. */
   readonly #stamp: Float64Array;
   readonly #read: () => number;
@@ -169,7 +171,7 @@ export class SharedGaugeChild extends GaugeChild {
     this.#cells = cells;
     this.#f64 = cells.f64;
     this.#i32 = cells.i32;
-    this.#epoch = cells.seriesEpoch;
+    this.#kept = cells.firstKept();
     this.#stamp = stamp;
     this.#read = read;
   }
@@ -177,7 +179,7 @@ export class SharedGaugeChild extends GaugeChild {
   set(value: number): void {
     if (typeof value !== "number") throw badGaugeValue(this.#name, "set gauge", value, false);
     const i32 = this.#i32;
-    if (i32[0] !== this.#epoch[0]) this.#cells.renew();
+    if (i32[0] !== this.#kept) this.#kept = this.#cells.current();
     const f64 = this.#f64;
     const stampWord = this.#stamp;
     const stamp = stampWord[0] + stampStep;
@@ -195,7 +197,7 @@ export class SharedGaugeChild extends GaugeChild {
   inc(value = 1): void {
     const i32 = this.#i32;
     const f64 = this.#f64;
-    if (i32[0] === this.#epoch[0] && (f64[tagCell] === this.#stamp[0] || this.#retagAfterOwnSet())) {
+    if (i32[0] === this.#kept && (f64[tagCell] === this.#stamp[0] || this.#retagAfterOwnSet())) {
       if (value === 1) {
         const next = i32[countWord] + 1;
         if (next !== countLimit) {
@@ -213,7 +215,7 @@ export class SharedGaugeChild extends GaugeChild {
   dec(value = 1): void {
     const i32 = this.#i32;
     const f64 = this.#f64;
-    if (i32[0] === this.#epoch[0] && (f64[tagCell] === this.#stamp[0] || this.#retagAfterOwnSet())) {
+    if (i32[0] === this.#kept && (f64[tagCell] === this.#stamp[0] || this.#retagAfterOwnSet())) {
       if (value === 1) {
         const next = i32[countWord] - 1;
         if (next !== -countLimit) {
@@ -257,7 +259,7 @@ export class SharedGaugeChild extends GaugeChild {
     const i32 = this.#i32;
     const f64 = this.#f64;
     const cells = this.#cells;
-    if (i32[0] !== this.#epoch[0]) cells.renew();
+    if (i32[0] !== this.#kept) this.#kept = cells.current();
     const stamp = this.#stamp[0];
     const undo = cells.prepareWrite(); // the cells it changes logged first (heap/undo_log.ts)
     undo.saveDouble(f64, tagCell);
