@@ -332,6 +332,21 @@ test("bad input in a per-process mode changes nothing", withHeap(async (heap, re
   assert.ok(Number.isNaN((await scrape(registry)).get('careful_live{k="a"}')));
 }));
 
+test("the default mode: bad input to a series seen before (the label hit path) changes nothing, with the messages of a first use", withHeap(async (heap, registry) => {
+  const g = new Gauge({ name: "careful_shared", help: "C.", labelNames: ["k"], heap, registers: [registry] });
+  g.set({ k: "a" }, 1);
+  const text = await registry.metrics();
+  assert.throws(() => g.inc({ k: "a" }, NaN), { name: "RangeError", message: 'Delta is not a valid number: NaN. Cannot increment gauge "careful_shared" with NaN: the value must be finite' });
+  assert.throws(() => g.dec({ k: "a" }, "2" as unknown as number), TypeError);
+  assert.throws(() => g.set({ k: "a" }, "1" as unknown as number), { name: "TypeError", message: 'Value is not a valid number: 1. Cannot set gauge "careful_shared" with 1: the value must be a number' });
+  assert.throws(() => g.inc({ k: "a", other: "x" }), /other/, "a label that is not a label name is refused on a hit too");
+  assert.equal(await registry.metrics(), text);
+  g.inc({ k: "a" }, null as unknown as number); // null is the default step, as on a first use
+  g.dec({ k: "a" }, undefined);
+  g.inc({ k: "a" }, 0.5);
+  assert.equal((await scrape(registry)).get('careful_shared{k="a"}'), 1.5);
+}));
+
 test("OpenMetrics output of every mode passes Python's strict parser", withHeap(async (heap) => {
   const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE, { heap });
   for (const mode of ["shared", "sum", "livesum", "min", "max", "mostrecent", "pid"] as const) {

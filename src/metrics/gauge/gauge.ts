@@ -103,6 +103,28 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
         };
       }
       else this.#process = child as ProcessGaugeChild;
+    } else {
+      // Own methods for the labels-object hit too: the label hit cache from a closure, no
+      // unlabelled-path test first (Node 20, bench/mixed: set({ pool }, v) 14.5-15 -> 13-13.6
+      // ns). A miss, and every other form, takes the prototype's method. The child checks
+      // the value as the prototype's method would, with the same message.
+      const hits = this.#hits!;
+      const proto = Gauge.prototype;
+      this.set = (labelsOrValue: LabelValues<T> | number, value?: number) => {
+        const child = typeof labelsOrValue === "object" && labelsOrValue !== null && typeof value === "number" ? hits.byObject(labelsOrValue) : undefined;
+        if (child !== undefined) child.set(value as number);
+        else proto.set.call(this, labelsOrValue as LabelValues<T>, value as number);
+      };
+      this.inc = (labelsOrValue?: LabelValues<T> | number, value?: number) => {
+        const child = typeof labelsOrValue === "object" && labelsOrValue !== null ? hits.byObject(labelsOrValue) : undefined;
+        if (child !== undefined) child.inc(value ?? 1);
+        else proto.inc.call(this, labelsOrValue as LabelValues<T>, value);
+      };
+      this.dec = (labelsOrValue?: LabelValues<T> | number, value?: number) => {
+        const child = typeof labelsOrValue === "object" && labelsOrValue !== null ? hits.byObject(labelsOrValue) : undefined;
+        if (child !== undefined) child.dec(value ?? 1);
+        else proto.dec.call(this, labelsOrValue as LabelValues<T>, value);
+      };
     }
   }
 
