@@ -62,6 +62,8 @@ function startWriter(env: Record<string, string>): Promise<{ growth: Growth; don
 const allocatedBytes = (path: string) => statSync(path).blocks * 512;
 const perSeries = (bytes: number) => bytes / series;
 const fmt = (bytes: number) => bytes.toFixed(0).padStart(9);
+/** prom-client keeps at least this much JS heap per series (an object per label set); a smaller growth is a failed measurement. */
+const jsHeapPerSeriesMin = 64;
 
 const results: { name: string; bytesPerSeries: number }[] = [];
 const ratios: Record<string, number> = {};
@@ -86,7 +88,10 @@ for (const kind of kinds) {
     results.push({ name: `${kind} ${writers} writers heap file`, bytesPerSeries: perSeries(file) });
     results.push({ name: `${kind} ${writers} writers RSS per writer`, bytesPerSeries: perSeries(rss) });
     results.push({ name: `${kind} ${writers} writers JS heap per writer`, bytesPerSeries: perSeries(js) });
-    ratios[`${kind}, ${writers} writers: heap file per series / prom-client JS heap per series per process`] = file / Math.max(1, peer.growth.jsHeapBytes);
+    // Only against a JS heap figure that means something: Deno's heapUsed after gc() does
+    // not follow what prom-client allocated (it can even shrink), and a ratio over it would not either.
+    const peerHeapPerSeries = perSeries(peer.growth.jsHeapBytes);
+    if (peerHeapPerSeries >= jsHeapPerSeriesMin) ratios[`${kind}, ${writers} writers: heap file per series / prom-client JS heap per series per process`] = file / peer.growth.jsHeapBytes;
   }
   console.log(`  ${kind.padEnd(10)} ${"prom".padStart(7)} ${"".padStart(9)} ${fmt(perSeries(peer.growth.rssBytes))} ${fmt(perSeries(peer.growth.jsHeapBytes)).padStart(10)}   (prom-client, one process)`);
   results.push({ name: `${kind} prom-client RSS`, bytesPerSeries: perSeries(peer.growth.rssBytes) });
