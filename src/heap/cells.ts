@@ -31,10 +31,11 @@
  *   they differ, zeroes its own data cells and then publishes the new epoch
  *   ({@link WriterCells.renew}). A reset also retires the copies it left behind, so that
  *   a writer may compare its copy's word 0 with the epoch it last published instead
- *   (epochs.ts has that algorithm). No process ever writes another's data cells. A new copy is published one epoch behind the series (it holds
- *   nothing yet, and readers skip it): its first update renews it like any copy after a
- *   reset, at the epoch current then, which also revives a removed series. So a writer
- *   that first touches a series after a reset counts from zero in the current epoch.
+ *   (epochs.ts has that algorithm). No process ever writes another's data cells. A new
+ *   copy is published one epoch behind the series (it holds nothing yet, and readers
+ *   skip it): its first update renews it like any copy after a reset, at the epoch
+ *   current then, which also revives a removed series. So a writer that first touches a
+ *   series after a reset counts from zero in the current epoch.
  * - word 1, a sequence number for types whose update spans several cells (a seqlock):
  *   odd while the writer is mid-update. Readers retry until they read the same even
  *   value before and after. A reader that keeps finding the same odd value (the writer
