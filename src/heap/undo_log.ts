@@ -355,7 +355,7 @@ export const Undone = {
  * Reads the copy at `base` (`count` cells, control cell included) of a writer in the
  * middle of the update that published odd `sequence`, as it was before that update (see
  * the module comment), into `scratch` (data cell `i` into `scratch[i]`; `intCells` as in
- * cells.ts readSlot).
+ * cells_read.ts readSlot).
  *
  * @example
  * ```ts

@@ -21,7 +21,8 @@
  * @module
  */
 
-import { reserveCellsLocked, sumSlots, type WriterCells } from "../heap/cells.ts";
+import { reserveCellsLocked, type WriterCells } from "../heap/cells.ts";
+import { sumSlots } from "../heap/cells_read.ts";
 import { RecordField, type RecordStorage } from "../heap/directory.ts";
 import type { CounterFamily, CounterSeries } from "../exposition/snapshot.ts";
 import { allocExemplarsLocked, encodeExemplarLabels, ExemplarWriter, isExemplarForm, readExemplar } from "./exemplar.ts";

@@ -51,7 +51,8 @@
  * @module
  */
 
-import { reserveCellsLocked, sumSlots, type WriterCells } from "../heap/cells.ts";
+import { reserveCellsLocked, type WriterCells } from "../heap/cells.ts";
+import { sumSlots } from "../heap/cells_read.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";
 import type { BucketSnapshot, ExemplarSnapshot, HistogramFamily, HistogramSeries } from "../exposition/snapshot.ts";
 import { allocExemplarsLocked, encodeExemplarLabels, ExemplarWriter, exemplarSlotBytes, isExemplarForm, readExemplar } from "./exemplar.ts";

@@ -39,7 +39,8 @@
  */
 
 import { raiseSeriesEpoch } from "../heap/epochs.ts";
-import { type CellBlock, reserveCellsLocked, readSlot, type WriterCells } from "../heap/cells.ts";
+import { type CellBlock, reserveCellsLocked, type WriterCells } from "../heap/cells.ts";
+import { readSlot } from "../heap/cells_read.ts";
 import type { Heap } from "../heap/heap.ts";
 import { host } from "../native/index.ts";
 import { RecordField, type RecordStorage, SeriesFlag } from "../heap/directory.ts";

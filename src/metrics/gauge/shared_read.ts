@@ -6,7 +6,8 @@
  */
 
 import { loadBarrier } from "../../heap/barriers.ts";
-import { type CellBlock, readSlot } from "../../heap/cells.ts";
+import { type CellBlock } from "../../heap/cells.ts";
+import { readSlot } from "../../heap/cells_read.ts";
 import { findCopy, linkBytes } from "../../heap/copies.ts";
 import type { Heap } from "../../heap/heap.ts";
 import { heapStats } from "../../heap/stats.ts";
