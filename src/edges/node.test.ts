@@ -6,7 +6,7 @@ import { Heap } from "../heap/heap.ts";
 import { Counter } from "../metrics/counter.ts";
 import { Registry } from "../metrics/registry.ts";
 import { temporaryHeapPath } from "../../test/support/runtimes.ts";
-import { type MetricsHandlerOptions, type ScrapeSource } from "./_respond.ts";
+import type { MetricsHandlerOptions, ScrapeSource } from "./_respond.ts";
 import { nodeMetricsHandler } from "./node.ts";
 
 /** The Accept header Prometheus 2.x scrapes with. */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Heap } from "../heap/heap.ts";
+import type { Heap } from "../heap/heap.ts";
 import { slotEntryBytes, slotTableOffsetBytes } from "../heap/layout.ts";
 import type { CounterFamily } from "../exposition/snapshot.ts";
 import { Counter } from "./counter.ts";

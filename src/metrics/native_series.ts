@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type CellBlock, type WriterCells } from "../heap/cells.ts";
+import type { CellBlock, WriterCells } from "../heap/cells.ts";
 import { readSlot } from "../heap/cells_read.ts";
 import type { Directory } from "../heap/directory.ts";
 import { RecordField } from "../heap/directory.ts";

@@ -14,7 +14,7 @@ import { Histogram } from "./histogram.ts";
 import { Registry } from "./registry.ts";
 import { AggregatorRegistry, ClusterRegistry, WorkerRegistry } from "./aggregator_registry.ts";
 import { aggregators } from "./aggregators.ts";
-import { Heap } from "../heap/heap.ts";
+import type { Heap } from "../heap/heap.ts";
 import { sharedDirectory } from "../heap/shared_directory.ts";
 import { withHeap } from "../../test/support/heap.ts";
 import { parseSamples } from "../../test/support/parse_text.ts";
@@ -160,7 +160,7 @@ test("10,000 rounds of clear() and redefinition reuse the same heap records", wi
   assert.equal(samples.get("churn_gauge{}"), 1);
 }, { heap: { writerSlotsMax: 4 } }));
 
-test("custom collectors: sync and async get(), prom-client's own metrics, both formats, run at scrape time", withHeap(async (heap, registry) => {
+test("custom collectors: sync and async get(), prom-client's own metrics, both formats, run at scrape time", withHeap(async (_heap, registry) => {
   let scrapes = 0;
   registry.registerMetric({
     name: "queue_depth",
@@ -168,6 +168,7 @@ test("custom collectors: sync and async get(), prom-client's own metrics, both f
   });
   registry.registerMetric({
     name: "lib_latency",
+    // deno-lint-ignore require-await -- an async get(), as collectors may have
     get: async () => ({
       name: "lib_latency",
       help: "From a library.",
@@ -184,7 +185,7 @@ test("custom collectors: sync and async get(), prom-client's own metrics, both f
   const foreign = new promClient.Counter({ name: "pc_jobs_total", help: "A prom-client counter.", labelNames: ["k"], registers: [] });
   foreign.inc({ k: "x" }, 3);
   registry.registerMetric(foreign as never);
-  let samples = parseSamples(await registry.metrics());
+  const samples = parseSamples(await registry.metrics());
   assert.equal(samples.get('queue_depth{queue="mail"}'), 1);
   assert.equal(samples.get('lib_latency_bucket{le="0.5"}'), 1);
   assert.equal(samples.get('lib_latency_bucket{le="+Inf"}'), 2);

@@ -123,7 +123,7 @@ test("bad input: a clear TypeError or RangeError, and the heap as it was", withH
   assert.equal(heap.mappedBytes, mappedBefore);
 }, { after: () => setSketchClock() }));
 
-test("configuration is validated: percentiles, maxAgeSeconds, ageBuckets, pruneAgedBuckets, the quantile label", withHeap(async (heap) => {
+test("configuration is validated: percentiles, maxAgeSeconds, ageBuckets, pruneAgedBuckets, the quantile label", withHeap((heap) => {
   const make = (extra: Record<string, unknown>) => () => new Summary({ name: "conf", help: "Conf.", heap, registers: [], ...extra });
   assert.throws(make({ percentiles: [0.5, 1.5] }), { name: "RangeError", message: 'percentiles of summary "conf" must be in [0, 1], got 1.5' });
   assert.throws(make({ percentiles: [-0.1] }), RangeError);

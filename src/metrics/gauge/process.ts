@@ -31,7 +31,7 @@
  * @module
  */
 
-import { type WriterCells } from "../../heap/cells.ts";
+import type { WriterCells } from "../../heap/cells.ts";
 import { readSlot } from "../../heap/cells_read.ts";
 import { doubleTarget } from "../../heap/undo_log.ts";
 import { RecordField } from "../../heap/directory.ts";

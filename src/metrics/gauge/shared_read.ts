@@ -6,7 +6,7 @@
  */
 
 import { loadBarrier } from "../../heap/barriers.ts";
-import { type CellBlock } from "../../heap/cells.ts";
+import type { CellBlock } from "../../heap/cells.ts";
 import { readSlot } from "../../heap/cells_read.ts";
 import { findCopy, linkBytes } from "../../heap/copies.ts";
 import type { Heap } from "../../heap/heap.ts";
