@@ -83,6 +83,8 @@ import { type NativeHistogramOptions, nativeSettingsOf } from "./native_options.
  */
 export const defaultBuckets: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
+/** {@link linearSearchMax}, module-local for the hot paths (V8 reads an exported binding through its module cell at every use). */
+const linearSearch = 24;
 /**
  * Up to this many finite bounds the bucket is found by a linear scan, above it by binary
  * search. Backed by bench/histogram_observe.bench.ts ("bucket search", random values over
@@ -97,7 +99,6 @@ export const defaultBuckets: readonly number[] = Object.freeze([0.005, 0.01, 0.0
  * const search = bounds.length <= linearSearchMax ? "linear" : "binary";
  * ```
  */
-const linearSearch = 24;
 export const linearSearchMax = linearSearch;
 /**
  * Most finite bucket bounds a histogram may have (its descriptor must fit a directory record).
@@ -226,7 +227,7 @@ function checkBuckets(name: string, buckets: unknown, nativeOnlyAllowed: boolean
 /** Index of the bucket `value` goes in: the first with `value <= bound`, else `bounds.length` (+Inf; NaN lands there). */
 function bucketIndex(bounds: Float64Array, value: number): number {
   const n = bounds.length;
-  if (n <= linearSearchMax) {
+  if (n <= linearSearch) {
     let b = 0;
     while (b < n && !(value <= bounds[b])) b++;
     return b;

@@ -105,7 +105,7 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeChild> {
       else this.#process = child as ProcessGaugeChild;
     } else {
       // Own methods for the labels-object hit too: the label hit cache from a closure, no
-      // unlabelled-path test first (Node 20, bench/mixed: set({ pool }, v) 14.5-15 -> 13-13.6
+      // unlabelled-path test first (Node 20, bench/mixed: set({ pool }, v) 14.5-15 -> 13-14.6
       // ns). A miss, and every other form, takes the prototype's method. The child checks
       // the value as the prototype's method would, with the same message.
       const hits = this.#hits!;
